@@ -1,0 +1,18 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from sanshe.accounts.views import home
+from sanshe.core.views import healthz
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("sanshe.accounts.urls")),
+    path("territory/", include("sanshe.territory.urls")),
+    path("audit/", include("sanshe.core.urls")),
+    path("api/v1/", include("sanshe.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
