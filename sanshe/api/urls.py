@@ -1,5 +1,12 @@
+"""The v1 API router. Each domain app registers its viewsets in its own ``api.py`` (``register(router)``)."""
+
 from rest_framework.routers import DefaultRouter
 
+from sanshe.accounts import api as accounts_api
+from sanshe.territory import api as territory_api
+
 router = DefaultRouter()
+for module in (territory_api, accounts_api):
+    module.register(router)
 
 urlpatterns = router.urls
