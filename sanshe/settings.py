@@ -17,6 +17,7 @@ Environment variables:
     SANSHE_IDLE_TIMEOUT_MINUTES  idle session timeout (default 30)
     SANSHE_ABSOLUTE_TIMEOUT_HOURS absolute session lifetime (default 12)
     SANSHE_TILE_URL            map tile URL template (empty: no base map, works offline)
+    SANSHE_AUDIT_EXPORT_MAX_ROWS  most rows one audit export may hold (default 100000)
 """
 
 import os
@@ -96,8 +97,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",  # before SessionSecurityMiddleware, which adds messages
     "sanshe.accounts.middleware.SessionSecurityMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -256,6 +257,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+
+SANSHE_AUDIT_EXPORT_MAX_ROWS = env_int("SANSHE_AUDIT_EXPORT_MAX_ROWS", 100_000)
 
 # --- Background tasks ------------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

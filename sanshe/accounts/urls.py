@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import manage
 
 app_name = "accounts"
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("me/", views.profile_view, name="profile"),
     path("users/", views.user_list_view, name="user_list"),
     path("users/new/", views.user_create_view, name="user_create"),
+    path("users/new/nodes/", manage.node_options_view, name="node_options"),
     path("users/<int:pk>/", views.user_detail_view, name="user_detail"),
     path("users/<int:pk>/edit/", views.user_edit_view, name="user_edit"),
     path("users/<int:pk>/grants/new/", views.grant_create_view, name="grant_create"),

@@ -73,10 +73,14 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict:
 
 def diff(before: dict | None, after: dict | None) -> dict:
     """``{field: [old, new]}`` for the fields that differ; a creation or deletion lists every field."""
+    creation = before is None
     before = before or {}
     after = after or {}
     keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+    changes = {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+    if creation:  # a new object: its empty fields say nothing
+        changes = {k: v for k, v in changes.items() if v[1] not in ("", None)}
+    return changes
 
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -169,11 +173,19 @@ class ChainBreak:
 
 
 def verify_chain(batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
-    """Walk the chain in order. Returns (entries checked, first break or None)."""
+    """Walk the chain in order up to the head as read at the start (later appends are not a break).
+
+    Returns (entries checked, first break or None).
+    """
+    head = AuditChainHead.objects.filter(pk=1).first()
+    rows = AuditEntry.objects.order_by("seq")
+    if head is None:
+        first = rows.first()
+        return 0, (ChainBreak(first.seq, first.pk, "tail") if first is not None else None)
     previous_hash = "0" * 64
     expected_seq = 1
     checked = 0
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=batch_size):
+    for entry in rows.filter(seq__lte=head.seq).iterator(chunk_size=batch_size):
         if entry.seq != expected_seq:
             return checked, ChainBreak(expected_seq, None, "missing")
         if entry.prev_hash != previous_hash:
@@ -183,7 +195,6 @@ def verify_chain(batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
         previous_hash = entry.hash
         expected_seq += 1
         checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != previous_hash):
+    if head.seq != expected_seq - 1 or head.hash != previous_hash:
         return checked, ChainBreak(expected_seq, None, "tail")
     return checked, None

@@ -95,6 +95,9 @@ class AuditChainHead(models.Model):
         verbose_name = _("audit chain head")
         verbose_name_plural = _("audit chain head")
 
+    def __str__(self):
+        return f"#{self.seq} {self.hash[:12]}"
+
 
 class IdempotencyRecord(models.Model):
     """The stored answer to a POST made with an ``Idempotency-Key``, replayed when the same key comes again."""

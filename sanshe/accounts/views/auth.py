@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 
 import segno
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,13 +24,15 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sanshe.core.views import apply_validation_error
+from sanshe.territory.choices import LEVEL_ORDER, Level
 from sanshe.territory.models import Node
 
 from .. import services
+from ..filters import admin_accounts, locked_usernames, without_second_factor
 from ..forms import LoginForm, OtpForm, PasswordChangeForm, TokenForm
 from ..middleware import LAST_SEEN, LOGIN_AT
-from ..models import ApiToken
-from ..roles import Perm
+from ..models import ApiToken, User
+from ..roles import ADMIN_ROLES, Perm, Role
 
 
 def _safe_next(request, default="home"):
@@ -54,7 +58,15 @@ def login_view(request):
         if user.needs_second_factor:
             return redirect(f"{_reverse('accounts:otp')}?next={_safe_next(request, '/')}")
         return redirect(_safe_next(request))
-    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, "")})
+    context = {"form": form, "next": _safe_next(request, ""), **_policy()}
+    return render(request, "accounts/login.html", context)
+
+
+def _policy() -> dict:
+    return {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
 
 
 def _reverse(name):
@@ -67,7 +79,8 @@ def lockout_response(request, original_response=None, credentials=None):
     """Shown instead of the login result while the account is locked (django-axes)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     context = {
-        "form": LoginForm(request),
+        **_policy(),
+        "form": LoginForm(request, initial={"username": (credentials or {}).get("username", "")}),
         "locked": True,
         "locked_message": _(
             "Too many failed attempts: this account is locked for %(minutes)d minutes. "
@@ -92,6 +105,8 @@ def otp_view(request):
     if user.is_verified():
         return redirect(_safe_next(request))
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None and not user.needs_second_factor:
+        return redirect(_safe_next(request))  # only administrators set up a second factor
     setup = device is None
     if setup:
         device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
@@ -111,9 +126,10 @@ def otp_view(request):
     context = {"form": form, "setup": setup, "next": _safe_next(request, "")}
     if setup:
         uri = device.config_url
-        context["qr_svg"] = base64.b64encode(
-            segno.make(uri, micro=False).svg_inline(scale=4).encode()
-        ).decode()
+        svg = io.BytesIO()
+        # A stand-alone SVG (with its namespace), as an <img> data URI needs; the CSP allows data: images.
+        segno.make(uri, micro=False).save(svg, kind="svg", scale=4, border=2, xmldecl=False)
+        context["qr_svg"] = base64.b64encode(svg.getvalue()).decode()
         context["secret"] = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(request, "accounts/otp.html", context)
 
@@ -122,6 +138,7 @@ def otp_view(request):
 @login_required
 def password_change_view(request):
     form = PasswordChangeForm(request.POST or None)
+    forced = request.user.must_change_password
     if request.method == "POST" and form.is_valid():
         try:
             user = services.change_password(
@@ -138,7 +155,7 @@ def password_change_view(request):
 
             update_session_auth_hash(request, user)
             messages.success(request, _("Your password has been changed."))
-            return redirect("accounts:profile")
+            return redirect("home" if forced else "accounts:profile")
     return render(request, "accounts/password_change.html", {"form": form})
 
 
@@ -163,7 +180,7 @@ def profile_view(request):
             else:
                 form = TokenForm()
     context = {
-        "grants": user.active_grants(),
+        "grants": [{"grant": g, "role_label": Role(g.role).label} for g in user.active_grants()],
         "tokens": ApiToken.objects.filter(user=user).order_by("-created_at"),
         "form": form,
         "new_key": new_key,
@@ -174,52 +191,64 @@ def profile_view(request):
 
 @login_required
 def home(request):
-    """The home page: the user's territory with its children and their counts, and what his roles look after."""
+    """The home page: the user's territory, its children with their counts, and what his roles look after."""
     user = request.user
-    context: dict = {"grants": user.active_grants(), "areas": []}
+    grants = user.active_grants()
+    nodes = {n.pk: n for n in Node.objects.filter(pk__in={g.node_id for g in grants})}
+    context: dict = {
+        "grants": [
+            {"grant": g, "role_label": Role(g.role).label, "is_admin": g.role in ADMIN_ROLES,
+             "path": nodes[g.node_id].ancestors() if g.node_id in nodes else []}
+            for g in grants
+        ],
+        "areas": [],
+    }
     if user.has_permission(Perm.TERRITORY_VIEW):
         node_ids = [node_id for _level, node_id in user.scope_nodes(Perm.TERRITORY_VIEW)]
         for node in Node.objects.filter(pk__in=node_ids, is_active=True).order_by("code"):
             children = list(node.children.filter(is_active=True).order_by("code"))
             counts = Node.objects.child_counts(node)
-            totals = Node.objects.descendants_of(node).filter(is_active=True).values_list("level", flat=True)
-            summary: dict[str, int] = {}
-            for level in totals:
-                summary[level] = summary.get(level, 0) + 1
+            totals = (
+                Node.objects.descendants_of(node).filter(is_active=True).values("level")
+                .annotate(n=Count("id")).values_list("level", "n")
+            )
+            summary = dict(totals)
+            below = [level for level in LEVEL_ORDER if level in summary]
             context["areas"].append({
                 "node": node,
-                "children": [(child, counts.get(child.pk, {})) for child in children],
-                "summary": [(Node.Level(level).label, n) for level, n in sorted(
-                    summary.items(), key=lambda item: Node.Level.values.index(item[0]))],
+                "children": [
+                    {"node": child, "counts": [(Level(level).label, counts.get(child.pk, {}).get(level, 0))
+                                               for level in below[1:]]}
+                    for child in children
+                ],
+                "child_level": Level(below[0]).label if below else None,
+                "summary": [(Level(level).label, summary[level]) for level in below],
             })
     if user.has_permission(Perm.AUDIT_VIEW):
         from sanshe.core.models import AuditEntry
 
-        context["recent_audit"] = AuditEntry.objects.order_by("-seq")[:10]
+        midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        context["recent_audit"] = list(AuditEntry.objects.order_by("-seq")[:10])
         context["denials_today"] = AuditEntry.objects.filter(
-            result=AuditEntry.Result.DENIED, at__gte=timezone.now() - timezone.timedelta(days=1)
+            result=AuditEntry.Result.DENIED, at__gte=midnight
         ).count()
-    if user.has_permission(Perm.SECURITY_MANAGE):
-        from axes.models import AccessAttempt
-
-        from ..models import User
-
-        scope = User.objects.visible_to(user, Perm.ACCOUNTS_VIEW)
-        context["locked_accounts"] = AccessAttempt.objects.filter(
-            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
-            attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
-        ).count()
-        admin_ids = scope.filter(grants__revoked_at__isnull=True, grants__is_admin_role=True).values("pk")
-        context["admins_without_totp"] = scope.filter(pk__in=admin_ids).exclude(
-            totpdevice__confirmed=True
+        context["failures_today"] = AuditEntry.objects.filter(
+            result=AuditEntry.Result.FAILURE, at__gte=midnight
         ).count()
     if user.has_permission(Perm.ACCOUNTS_VIEW):
-        from ..models import User
-
         scope = User.objects.visible_to(user, Perm.ACCOUNTS_VIEW)
         context["account_count"] = scope.filter(is_active=True).count()
+        if user.has_permission(Perm.SECURITY_MANAGE):
+            context["locked_accounts"] = sorted(locked_usernames(scope.values("username")))
+            context["admins_without_totp"] = list(
+                without_second_factor(admin_accounts(scope)).order_by("username")
+            )
     if user.has_permission(Perm.SYSTEM_HEALTH):
         from sanshe.core.models import WorkerHeartbeat
 
-        context["workers"] = WorkerHeartbeat.objects.order_by("-last_seen")[:5]
+        stale = timezone.now() - timezone.timedelta(seconds=settings.SANSHE_WORKER_STALE_SECONDS)
+        context["workers"] = [
+            {"worker": w, "alive": w.last_seen >= stale}
+            for w in WorkerHeartbeat.objects.order_by("-last_seen")[:5]
+        ]
     return render(request, "accounts/home.html", context)

@@ -1,0 +1,1 @@
+"""Benchmarks of Sanshe (`make bench`); see bench/run.py and bench/core.py."""

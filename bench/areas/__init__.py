@@ -1,0 +1,1 @@
+"""One module per area; each has ``TITLE``, ``ORDER`` and ``run(b)``. Later issues add their own."""
