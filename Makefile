@@ -20,7 +20,7 @@ NODE_STAMP := node_modules/.sanshe-installed
 PO_FILES   := $(wildcard sanshe/locale/*/LC_MESSAGES/*.po)
 MO_FILES   := $(PO_FILES:.po=.mo)
 
-.PHONY: help deps migrate seed demo serve test check lint bench totp clean distclean
+.PHONY: help deps migrate seed demo serve test check lint messages bench totp clean distclean
 
 help:
 	@echo "make demo     install, migrate an SQLite database under var/, seed the demo district, and run the"
@@ -98,6 +98,11 @@ check: deps
 
 lint: deps
 	@$(VENV)/bin/ruff check .
+
+# After adding UI strings: extract them into the .po, translate the new entries, then `make deps` compiles.
+messages: deps
+	@$(PY) manage.py makemessages -l zh_Hans -i ".venv/*" -i "node_modules/*" -i "var/*" -i "bench/*"
+	@echo "Untranslated entries:"; $(PY) -c 'import re,sys; t=open("sanshe/locale/zh_Hans/LC_MESSAGES/django.po",encoding="utf-8").read(); print(len(re.findall(r"\nmsgstr \"\"\n\n", t)))'
 
 # --- benchmarks -----------------------------------------------------------------------------------------------
 bench: deps

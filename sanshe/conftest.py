@@ -1,12 +1,10 @@
+import importlib
 import os
 from pathlib import Path
-
-import importlib
 
 import pytest
 
 from sanshe.core.testing import build_world, login_as
-
 
 # The audit log is append-only down to database triggers. Transactional tests (live server, end to end) end
 # with Django's flush, which empties every table: let that test-only flush lift the triggers and put them back.

@@ -13,7 +13,7 @@ from .roles import ADMIN_ROLES, ROLE_SPECS, Perm, Role
 password_help = lazy(password_validators_help_text_html, str)
 
 # Django 5.2 changed this validator message and its own zh_Hans catalog has no translation for the new text;
-# marked here so that makemessages puts it in ours (the Chinese is in locale/zh_Hans_fragments/accounts.json).
+# marked here so that makemessages puts it in ours (the Chinese is in locale/zh_Hans/LC_MESSAGES/django.po).
 DJANGO_MESSAGES_WITHOUT_CHINESE = [
     ngettext_lazy(
         "This password is too short. It must contain at least %d character.",

@@ -200,6 +200,18 @@ def reset_second_factor(user: User, *, actor: User) -> int:
 
 
 @transaction.atomic
+def start_totp_setup(user: User):
+    """The unconfirmed TOTP device the user is setting up (created once, reused until confirmed)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+        audit.record("security.totp.setup_started", obj=user, actor=user)
+    return device
+
+
+@transaction.atomic
 def confirm_totp_device(user: User, device, token: str) -> bool:
     """Confirm a newly set-up TOTP device with a first code."""
     if not device.verify_token(token):

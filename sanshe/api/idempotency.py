@@ -18,6 +18,17 @@ from rest_framework.response import Response
 from sanshe.core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+# Secrets shown once (a generated password, a new token's key) are never kept at rest: a replay answers with
+# the same record and status, and these fields set to null.
+SECRET_FIELDS = frozenset({"password", "key"})
+
+
+def _scrub(body):
+    if isinstance(body, dict):
+        return {k: (None if k in SECRET_FIELDS and v is not None else _scrub(v)) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_scrub(v) for v in body]
+    return body
 
 
 class _Failed(Exception):
@@ -64,7 +75,7 @@ def idempotent(handler, request):
                 response = handler(req, *args, **kwargs)
                 if response.status_code >= 400:
                     raise _Failed(response)
-                body = json.loads(JSONRenderer().render(response.data) or b"null")
+                body = _scrub(json.loads(JSONRenderer().render(response.data) or b"null"))
                 record.status_code = response.status_code
                 record.response_body = body
                 record.save(update_fields=["status_code", "response_body"])

@@ -68,6 +68,7 @@ ACTION_LABELS: dict[str, str] = {
     "security.user.unlocked": gettext_lazy("Account unlocked"),
     "security.totp.reset": gettext_lazy("Second factor reset"),
     "security.totp.confirmed": gettext_lazy("Second factor set up"),
+    "security.totp.setup_started": gettext_lazy("Second factor setup started"),
     "territory.node.created": gettext_lazy("Territory node created"),
     "territory.node.updated": gettext_lazy("Territory node changed"),
     "territory.node.recoded": gettext_lazy("Territory node re-coded"),

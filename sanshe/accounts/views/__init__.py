@@ -1,4 +1,12 @@
-from .auth import home, lockout_response, login_view, logout_view, otp_view, password_change_view, profile_view
+from .auth import (
+    home,
+    lockout_response,
+    login_view,
+    logout_view,
+    otp_view,
+    password_change_view,
+    profile_view,
+)
 from .manage import (
     grant_create_view,
     grant_revoke_view,

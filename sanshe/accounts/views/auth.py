@@ -109,9 +109,7 @@ def otp_view(request):
         return redirect(_safe_next(request))  # only administrators set up a second factor
     setup = device is None
     if setup:
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-        if device is None:
-            device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+        device = services.start_totp_setup(user)
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
