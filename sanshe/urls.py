@@ -1,6 +1,6 @@
 from django.urls import include, path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from sanshe.accounts.views import home
 from sanshe.core.views import healthz
@@ -14,5 +14,5 @@ urlpatterns = [
     path("audit/", include("sanshe.core.urls")),
     path("api/v1/", include("sanshe.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
