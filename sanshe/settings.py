@@ -130,6 +130,8 @@ TEMPLATES = [
 DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'sanshe.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", DEFAULT_SQLITE), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if "DATABASE_URL" not in os.environ:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded database lives there
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",

@@ -56,6 +56,12 @@ class Perm:
     AUDIT_VIEW = "audit.view"
     AUDIT_EXPORT = "audit.export"
     SYSTEM_HEALTH = "system.health"
+    REGISTRY_VIEW = "registry.view"
+    REGISTRY_MANAGE = "registry.manage"
+    REGISTRY_IMPORT = "registry.import"
+    REGISTRY_UNMASK = "registry.unmask"
+    REGISTRY_EXPORT_UNMASKED = "registry.export_unmasked"
+    REGISTRY_CONFIGURE = "registry.configure"
 
 
 @dataclass(frozen=True)
@@ -65,21 +71,27 @@ class RoleSpec:
 
 
 _STAFF_VIEW = frozenset({Perm.TERRITORY_VIEW})
+# Grid staff read their grid's register and keep it current; they see ID numbers and phones masked.
+_GRID_STAFF = frozenset({Perm.TERRITORY_VIEW, Perm.REGISTRY_VIEW, Perm.REGISTRY_MANAGE})
 _ANY_LEVEL = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
 
 ROLE_SPECS: dict[str, RoleSpec] = {
     Role.DISTRICT_ADMIN: RoleSpec(
         (Level.DISTRICT,),
         frozenset({Perm.TERRITORY_VIEW, Perm.TERRITORY_MANAGE, Perm.ACCOUNTS_VIEW, Perm.ACCOUNTS_MANAGE,
-                   Perm.ROLES_GRANT}),
+                   Perm.ROLES_GRANT, Perm.REGISTRY_VIEW, Perm.REGISTRY_IMPORT, Perm.REGISTRY_CONFIGURE}),
     ),
-    Role.STREET_OFFICIAL: RoleSpec((Level.STREET,), _STAFF_VIEW),
-    Role.COMMUNITY_WORKER: RoleSpec((Level.COMMUNITY,), _STAFF_VIEW),
-    Role.GRID_INSTRUCTOR: RoleSpec((Level.GRID,), _STAFF_VIEW),
-    Role.GRID_LEADER: RoleSpec((Level.GRID,), _STAFF_VIEW),
-    Role.GRID_WORKER: RoleSpec((Level.GRID,), _STAFF_VIEW),
-    Role.GROUP_LEADER: RoleSpec((Level.GRID, Level.COMPOUND), _STAFF_VIEW),
-    Role.BUILDING_LEADER: RoleSpec((Level.BUILDING,), _STAFF_VIEW),
+    Role.STREET_OFFICIAL: RoleSpec((Level.STREET,), _STAFF_VIEW | {Perm.REGISTRY_VIEW, Perm.REGISTRY_UNMASK}),
+    Role.COMMUNITY_WORKER: RoleSpec(
+        (Level.COMMUNITY,),
+        _STAFF_VIEW | {Perm.REGISTRY_VIEW, Perm.REGISTRY_MANAGE, Perm.REGISTRY_IMPORT, Perm.REGISTRY_UNMASK,
+                       Perm.REGISTRY_EXPORT_UNMASKED},
+    ),
+    Role.GRID_INSTRUCTOR: RoleSpec((Level.GRID,), _GRID_STAFF),
+    Role.GRID_LEADER: RoleSpec((Level.GRID,), _GRID_STAFF),
+    Role.GRID_WORKER: RoleSpec((Level.GRID,), _GRID_STAFF),
+    Role.GROUP_LEADER: RoleSpec((Level.GRID, Level.COMPOUND), _STAFF_VIEW | {Perm.REGISTRY_VIEW}),
+    Role.BUILDING_LEADER: RoleSpec((Level.BUILDING,), _STAFF_VIEW | {Perm.REGISTRY_VIEW}),
     Role.SOCIAL_ORG: RoleSpec(_ANY_LEVEL, frozenset()),
     Role.SOCIAL_WORKER: RoleSpec(_ANY_LEVEL, frozenset()),
     Role.VOLUNTEER: RoleSpec(_ANY_LEVEL, frozenset()),

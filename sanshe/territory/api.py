@@ -202,3 +202,6 @@ class NodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
 def register(router):
     """Register this app's viewsets on the v1 router."""
     router.register("territory/nodes", NodeViewSet, basename="territory-node")
+    from .api_registry import register as register_registry
+
+    register_registry(router)

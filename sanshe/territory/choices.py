@@ -33,3 +33,73 @@ def levels_below(level: str) -> list[str]:
 
 def levels_at_or_above(level: str) -> list[str]:
     return LEVEL_ORDER[: LEVEL_DEPTH[level] + 1]
+
+
+class Occupancy(models.TextChoices):
+    """How a dwelling is used."""
+
+    OCCUPIED = "occupied", _("Owner-occupied")
+    RENTED = "rented", _("Rented out")
+    VACANT = "vacant", _("Vacant")
+
+
+class RegistrationKind(models.TextChoices):
+    """户籍类型 of a household."""
+
+    REGISTERED = "registered", _("Registered household")
+    FLOATING = "floating", _("Floating population")
+    LODGING = "lodging", _("Lodging")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class IdType(models.TextChoices):
+    ID_CARD = "id_card", _("Resident ID card")
+    HMT = "hmt", _("Hong Kong, Macao or Taiwan residence permit")
+    PASSPORT = "passport", _("Passport")
+    OTHER = "other", _("Other")
+
+
+class ResidentStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    MOVED_OUT = "moved_out", _("Moved out")
+    DECEASED = "deceased", _("Deceased")
+
+
+class Relation(models.TextChoices):
+    """与户主关系."""
+
+    HEAD = "head", _("Head of household")
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    SIBLING = "sibling", _("Sibling")
+    CHILD_IN_LAW = "child_in_law", _("Son- or daughter-in-law")
+    OTHER_RELATIVE = "other_relative", _("Other relative")
+    TENANT = "tenant", _("Tenant")
+    OTHER = "other", _("Other")
+
+
+class MoveKind(models.TextChoices):
+    MOVE_IN = "move_in", _("Moved in")
+    TRANSFER = "transfer", _("Changed household")
+    MOVE_OUT = "move_out", _("Moved out")
+    DEATH = "death", _("Died")
+    RETURN = "return", _("Returned")
+
+
+class UnitKind(models.TextChoices):
+    """Kinds of resident units (驻区单位)."""
+
+    ENTERPRISE = "enterprise", _("Enterprise")
+    SCHOOL = "school", _("School")
+    STATE_ORGAN = "state_organ", _("State organ")
+    PUBLIC_INSTITUTION = "public_institution", _("Public institution")
+    HOSPITAL = "hospital", _("Hospital")
+    SOCIAL_ORG = "social_org", _("Social organization")
+    OTHER = "other", _("Other")

@@ -212,6 +212,10 @@ def seed(ctx) -> None:
     }
     for key, code in first.items():
         ctx.nodes[key] = Node.objects.get(code=code)
+    if ctx.scale == "demo":
+        from . import demo_registry
+
+        demo_registry.seed(ctx, ctx.nodes["district"])
 
 
 def _bulk_insert(missing: list[NodeSpec], nodes: dict[str, Node], ctx) -> None:

@@ -1,4 +1,4 @@
-"""Import of a territory from a spreadsheet (.xlsx via python-calamine, or CSV in UTF-8 / GBK).
+"""Import of a territory from a spreadsheet (.xlsx/.xls/.ods or CSV in UTF-8 / GBK, read by :mod:`sanshe.core.ledgers`).
 
 Columns (the header row may sit below title rows; variants of the names are accepted, see ``HEADER_ALIASES``):
 
@@ -17,12 +17,9 @@ with the node and only what differs is changed (``update_node``, or ``move_node`
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from sanshe.core import audit
 from sanshe.core.exceptions import Denied, OutOfScope
+from sanshe.core.ledgers import LedgerError, excel_number_damage, find_header, iter_records, read_table
 from sanshe.core.models import AuditEntry
 from sanshe.core.services import require
 
@@ -53,7 +51,6 @@ HEADER_ALIASES = {
              "parentcode", "parent_code"],
     GEOMETRY: ["边界", "位置", "边界/位置", "边界或位置", "坐标", "几何", "geojson", "geometry", "boundary"],
 }
-_HEADERS = {alias.lower(): key for key, aliases in HEADER_ALIASES.items() for alias in aliases}
 
 LEVEL_ALIASES = {
     Level.DISTRICT: ["区", "区县", "县", "县区", "市辖区", "district"],
@@ -65,15 +62,11 @@ LEVEL_ALIASES = {
 }
 _LEVELS = {alias.lower(): level for level, aliases in LEVEL_ALIASES.items() for alias in aliases}
 
-HEADER_SEARCH_ROWS = 30
-# Excel keeps 15 significant digits of a number; longer codes typed as numbers have lost their last digits.
-EXACT_DIGITS = 15
-
 FIELD_COLUMNS = {"level": LEVEL, "code": CODE, "name": NAME, "parent": PARENT, "geometry": GEOMETRY}
 
 
-class ImportFileError(Exception):
-    """The file cannot be read at all (not a spreadsheet, no header row)."""
+# The file cannot be read at all (not a spreadsheet, unknown encoding, no header row): raised by the ledger reader.
+ImportFileError = LedgerError
 
 
 @dataclass
@@ -106,127 +99,30 @@ class ImportResult:
         }
 
 
-# --- reading --------------------------------------------------------------------------------------------------
-def read_table(data: bytes, filename: str = "") -> list[list]:
-    """All rows of the first sheet (or of the CSV), from row 1 of the sheet, cells as read."""
-    name = filename.lower()
-    is_zip = data[:4] == b"PK\x03\x04"
-    is_ole = data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    if is_zip or is_ole or name.endswith((".xlsx", ".xlsm", ".xls", ".ods")):
-        return _read_workbook(data)
-    return _read_csv(data)
-
-
-def _read_workbook(data: bytes) -> list[list]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
-        return sheet.to_python(skip_empty_area=False)
-    except Exception as exc:  # noqa: BLE001 - calamine raises several kinds for a broken file
-        raise ImportFileError(_("The spreadsheet cannot be read: %(error)s") % {"error": exc}) from exc
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GBK (read as GB18030, its superset)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(_("The file is neither UTF-8 nor GBK text.")) from exc
-
-
-def _read_csv(data: bytes) -> list[list]:
-    text = decode_text(data)
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text, newline=""), dialect)]
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _normal_header(value) -> str:
-    text = _cell_text(value).lower()
-    text = re.sub(r"[（(【\[].*?[）)】\]]", "", text)
-    return re.sub(r"[\s*＊:：]", "", text)
-
-
-def find_header(table: list[list]) -> tuple[int, dict[str, int], dict[str, str]]:
-    """(index of the header row, column index per key, header text per key as written in the sheet)."""
-    for index, row in enumerate(table[:HEADER_SEARCH_ROWS]):
-        columns: dict[str, int] = {}
-        texts: dict[str, str] = {}
-        for col, cell in enumerate(row):
-            key = _HEADERS.get(_normal_header(cell))
-            if key and key not in columns:
-                columns[key] = col
-                texts[key] = _cell_text(cell)
-        if {LEVEL, CODE, NAME} <= columns.keys():
-            missing = [COLUMN_LABELS[k] for k in REQUIRED_COLUMNS if k not in columns]
-            if missing:
-                raise ImportFileError(
-                    _("The header row (row %(row)d) lacks the column(s): %(columns)s.")
-                    % {"row": index + 1, "columns": "、".join(missing)}
-                )
-            return index, columns, texts
-    raise ImportFileError(
-        _("No header row found: the sheet needs the columns 层级, 编码, 名称 and 上级编码 in one row.")
-    )
-
-
 # --- parsing --------------------------------------------------------------------------------------------------
-def _code_cell(value, result: ImportResult, number: int, column: str) -> str | None:
-    if isinstance(value, float) and value.is_integer() and abs(value) >= 10**EXACT_DIGITS:
+def _code_cell(raw, text: str, result: ImportResult, number: int, column: str) -> str | None:
+    if excel_number_damage(raw):
         result.error(number, column, _("This code was stored as a number and Excel has lost its last digits; "
                                        "format the column as text and type the code again."))
         return None
-    text = _cell_text(value).replace(" ", "")
+    text = text.replace(" ", "")
     if text.startswith("'"):
         text = text[1:]
     return text
 
 
 def parse_rows(table: list[list], result: ImportResult) -> tuple[list[Row], dict[str, str]]:
-    """The data rows (blank ones skipped) and the header text of each column; cell errors go to ``result``."""
-    start, columns, texts = find_header(table)
-    header = {key: texts.get(key) or COLUMN_LABELS[key] for key in COLUMN_LABELS}
+    """The data rows (blank and footer rows skipped) and the header text of each column; cell errors go to
+    ``result``."""
+    found = find_header(table, HEADER_ALIASES, set(REQUIRED_COLUMNS))
+    header = {key: found.labels.get(key) or COLUMN_LABELS[key] for key in COLUMN_LABELS}
     rows: list[Row] = []
-    for index in range(start + 1, len(table)):
-        cells = table[index]
-        if all(_cell_text(c) == "" for c in cells):
-            continue
-        number = index + 1
-
-        def cell(key, cells=cells):
-            col = columns.get(key)
-            return cells[col] if col is not None and col < len(cells) else ""
-
+    for number, values, raw in iter_records(table, found):
         row = Row(number=number)
         result.rows += 1
         errors_before = len(result.errors)
 
-        level_text = _cell_text(cell(LEVEL))
+        level_text = values[LEVEL]
         if not level_text:
             result.error(number, header[LEVEL], _("The level is missing."))
         else:
@@ -237,23 +133,23 @@ def parse_rows(table: list[list], result: ImportResult) -> tuple[list[Row], dict
             else:
                 row.level = level
 
-        code = _code_cell(cell(CODE), result, number, header[CODE])
+        code = _code_cell(raw[CODE], values[CODE], result, number, header[CODE])
         if code == "":
             result.error(number, header[CODE], _("The code is missing."))
         row.code = code or ""
 
-        row.name = _cell_text(cell(NAME))
+        row.name = values[NAME]
         if not row.name:
             result.error(number, header[NAME], _("The name is missing."))
         elif len(row.name) > 100:
             result.error(number, header[NAME], _("The name is longer than 100 characters."))
 
-        parent_code = _code_cell(cell(PARENT), result, number, header[PARENT])
+        parent_code = _code_cell(raw[PARENT], values[PARENT], result, number, header[PARENT])
         row.parent_code = parent_code or ""
         if parent_code == "" and row.level and row.level != Level.DISTRICT:
             result.error(number, header[PARENT], _("The parent code is missing."))
 
-        geometry_text = _cell_text(cell(GEOMETRY))
+        geometry_text = values.get(GEOMETRY, "")
         if geometry_text:
             try:
                 row.geometry = validate_geometry(json.loads(geometry_text))

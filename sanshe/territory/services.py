@@ -13,7 +13,7 @@ from sanshe.core.exceptions import Denied
 from sanshe.core.services import require, require_visible
 
 from .choices import LEVEL_DEPTH, LEVEL_ORDER, Level, levels_at_or_above, parent_level
-from .models import Node
+from .models import Dwelling, Household, Node, Resident, ResidentTag, ResidentUnit
 from .validators import validate_code, validate_geometry
 
 MANAGE = "territory.manage"
@@ -21,7 +21,7 @@ MANAGE = "territory.manage"
 # Models outside this app that copy territory ancestors onto their rows register here, so that moving a node
 # moves their rows too: {model: {level: column}}. Those columns are derived, so the node's move entry in the
 # audit log covers them.
-ANCESTOR_COPIES: list[type[models.Model]] = []
+ANCESTOR_COPIES: list[type[models.Model]] = [Dwelling, Household, Resident, ResidentTag, ResidentUnit]
 
 
 def register_ancestor_copy(model: type[models.Model]) -> type[models.Model]:
@@ -205,6 +205,7 @@ def move_node(node: Node, *, actor, new_parent: Node, new_code: str = "") -> Nod
     upper = {f"{level}_id": getattr(new_parent, f"{level}_id") for level in levels_at_or_above(new_parent.level)}
     Node.objects.descendants_of(node).update(**upper)
     for model in ANCESTOR_COPIES:
+        # Derived columns of registered models (their own audit is the node's move entry).
         model.objects.filter(**{f"{node.level}_id": node.pk}).update(**upper)
     if code != old_code:
         _recode_descendants(node, old_code, actor)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import urls_registry_import, urls_registry_pages, urls_registry_search, views
 
 app_name = "territory"
 
@@ -15,3 +15,6 @@ urlpatterns = [
     path("import/", views.ImportView.as_view(), name="import"),
     path("import/template.xlsx", views.ImportTemplateView.as_view(), name="import_template"),
 ]
+
+# The resident registry (一院一图 · 一楼一册 · 一户一档), its search and its import.
+urlpatterns += urls_registry_pages.urlpatterns + urls_registry_search.urlpatterns + urls_registry_import.urlpatterns

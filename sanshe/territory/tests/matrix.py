@@ -70,3 +70,8 @@ MATRIX = {
                                      api=True),
     "territory-node-reactivate": UrlCase(MANAGE, kwargs=_retired_building, method="POST", api=True),
 }
+
+from . import matrix_registry_import, matrix_registry_pages, matrix_registry_search  # noqa: E402
+
+for _module in (matrix_registry_pages, matrix_registry_search, matrix_registry_import):
+    MATRIX.update(_module.MATRIX)

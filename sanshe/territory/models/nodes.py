@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from sanshe.core.models import TimeStampedModel
 
-from .choices import LEVEL_ORDER, Level
-from .querysets import NodeQuerySet
+from ..choices import LEVEL_ORDER, Level
+from ..querysets import NodeQuerySet
 
 
 class Node(TimeStampedModel):

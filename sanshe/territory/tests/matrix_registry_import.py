@@ -1,0 +1,3 @@
+"""Permission matrix entries of the registry (import) URLs."""
+
+MATRIX: dict = {}

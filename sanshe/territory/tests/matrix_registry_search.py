@@ -1,0 +1,3 @@
+"""Permission matrix entries of the registry (search) URLs."""
+
+MATRIX: dict = {}

@@ -1,0 +1,3 @@
+"""Registry URLs (import)."""
+
+urlpatterns: list = []

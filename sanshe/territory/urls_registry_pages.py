@@ -1,0 +1,3 @@
+"""Registry URLs (pages)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Registry URLs (search)."""
+
+urlpatterns: list = []
