@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
+import django_filters.fields
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from sanshe.accounts.roles import Perm
 from sanshe.core import crypto
@@ -50,12 +53,21 @@ def tag_choices_queryset(request=None):
     return TagType.objects.filter(is_active=True).order_by("sort_order", "code")
 
 
-class TerritoryChoiceFilter(django_filters.ModelChoiceFilter):
-    """A territory node the user reaches; its label says its level (网格 和平第一网格)."""
+class _NodeField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.get_level_display()} · {obj.name}"
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.extra["label_from_instance"] = lambda node: f"{node.get_level_display()} · {node.name}"
+
+@extend_schema_field(OpenApiTypes.STR)
+class TagChoiceFilter(django_filters.ModelChoiceFilter):
+    """A tag type, by its code (``disabled``, ``elderly`` …)."""
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class TerritoryChoiceFilter(django_filters.ModelChoiceFilter):
+    """A territory node the user reaches; its label says its level (网格 · 和平第一网格)."""
+
+    field_class = _NodeField
 
 
 def _skip(queryset, name, value):
@@ -74,7 +86,7 @@ class ResidentFilter(django_filters.FilterSet):
     )
     id_number = django_filters.CharFilter(
         label=_("ID number"), method=_skip,
-        help_text=_("The full 18-character number; a part of it finds nothing (numbers are stored encrypted)."),
+        help_text=_("The full 18-character number; a part of it finds nothing."),
         widget=forms.TextInput(attrs={"placeholder": _("Full ID number"), "autocomplete": "off"}),
     )
     phone = django_filters.CharFilter(
@@ -82,7 +94,7 @@ class ResidentFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("Full phone number"), "autocomplete": "off",
                                       "inputmode": "tel"}),
     )
-    tag = django_filters.ModelChoiceFilter(
+    tag = TagChoiceFilter(
         label=_("Group"), queryset=tag_choices_queryset, to_field_name="code", method=_skip,
         empty_label=_("Any group"),
     )

@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import IdType, Level, Relation, RegistrationKind, Sex
+from .choices import IdType, Level, RegistrationKind, Relation, Sex
 from .models import Node, TagType
 
 
@@ -76,7 +76,8 @@ class HouseholdEditForm(DwellingFieldsMixin):
 
 
 class ResidentForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    # Required, but checked by the service, so that every error of the form shows at once.
+    name = forms.CharField(label=_("Full name"), max_length=50, required=False)
     relation = forms.ChoiceField(label=_("Relation to head"), choices=_blank(Relation.choices), required=False)
     id_type = forms.ChoiceField(label=_("ID type"), choices=IdType.choices, initial=IdType.ID_CARD)
     id_number = forms.CharField(label=_("ID number"), max_length=40, required=False,

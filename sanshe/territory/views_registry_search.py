@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
@@ -32,27 +32,20 @@ from sanshe.core.views import PermissionRequiredMixin
 from .filters_registry import (
     ResidentFilter,
     derived_tag_names,
-    validate_page_size,
     valid_tags_queryset,
+    validate_page_size,
     years_ago,
 )
 from .models import Resident, TagType
 
 PAGE_SIZES = (20, 50, 100)
+MORE_FILTERS = ("tag", "age_min", "age_max", "status", "node", "registration_kind")
 DEFAULT_PAGE_SIZE = 50
 RELATED = ("household", "dwelling", "community", "grid", "compound", "building")
 
 
 def export_max_rows() -> int:
     return int(getattr(settings, "SANSHE_REGISTRY_EXPORT_MAX_ROWS", 100_000))
-
-
-def household_url(pk: int) -> str:
-    """The household file (一户一档)."""
-    try:
-        return reverse("territory:household_detail", kwargs={"pk": pk})
-    except NoReverseMatch:  # pragma: no cover - until the household page exists
-        return f"/territory/household/{pk}/"
 
 
 def age_on(birth_date: dt.date | None, today: dt.date) -> int | None:
@@ -122,7 +115,6 @@ class ResidentRow:
         self.r = resident
         self.age = age_on(resident.birth_date, today)
         self.tags = [*derived_tag_names(resident, derived, today), *(t.tag_type.name for t in resident.valid_tags)]
-        self.household_url = household_url(resident.household_id) if resident.household_id else ""
 
     @property
     def place(self) -> str:
@@ -149,14 +141,20 @@ class ResidentSearchView(PermissionRequiredMixin, TemplateView):
         page = KeysetPage([], None, None)
         valid = filterset.form.is_valid()
         if valid:
-            qs = with_display(search_queryset(request.user, filterset), today)
+            # Encrypted columns are never shown here: not even fetched (nor decrypted).
+            qs = with_display(search_queryset(request.user, filterset), today).defer("id_number", "phone")
             page = keyset_page(qs, after=_int_param(request, "after"), before=_int_param(request, "before"),
                                size=size)
         derived = [t for t in TagType.objects.filter(derived_min_age__isnull=False, is_active=True)]
         keep = [*params, *([("size", str(size))] if size != DEFAULT_PAGE_SIZE else [])]
+        form = filterset.form
+        more = [form[n] for n in MORE_FILTERS]
         ctx.update(
             filter=filterset,
-            form=filterset.form,
+            form=form,
+            primary_fields=[form["id_number"], form["phone"]],
+            more_fields=more,
+            more_open=any((request.GET.get(n) or "").strip() for n in MORE_FILTERS) or any(f.errors for f in more),
             filtered=bool(params),
             valid=valid,
             rows=[ResidentRow(r, derived, today) for r in page.rows],
