@@ -93,7 +93,7 @@ def test_id_number_full_normalised_partial_never(world, cw):
     assert names(cw.get(SEARCH, {"id_number": number[:14]})) == []
     assert names(cw.get(SEARCH, {"id_number": number[-4:]})) == []
     body = cw.get(SEARCH).content.decode()
-    assert "a part of it finds nothing" in body
+    assert "输入部分号码查不到结果" in body  # the help text says a partial number finds nothing
     assert resident.id_number_masked in body and number not in body
 
 
@@ -286,7 +286,7 @@ def test_tag_type_pages(world, client_for):
         "name": "特殊关爱对象", "sort_order": 50, "derived_min_age": "",
         "detail_key_0": "Bad Key", "detail_label_0": "x",
     })
-    assert response.status_code == 200 and "Detail key" in response.content.decode()
+    assert response.status_code == 200 and "明细项键名" in response.content.decode()
     response = admin.post(reverse("territory:tag_type_edit", args=[created.pk]), {
         "name": "特殊关爱对象", "sort_order": 50, "detail_key_0": "", "detail_label_0": "",
     })
