@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from sanshe.accounts.roles import Perm
@@ -93,7 +94,8 @@ def _context(request, job_id):
     result = tasks.load_result(job_id) if job["status"] == "done" else None
     percent = int(100 * job["done"] / job["total"]) if job.get("total") else 0
     has_workbook = (tasks.job_dir(job_id) / "errors.xlsx").exists()
-    return {"job": job, "result": result, "percent": percent, "has_workbook": has_workbook,
+    started = parse_datetime(job.get("created_at") or "")
+    return {"job": job, "result": result, "percent": percent, "has_workbook": has_workbook, "started": started,
             "finished": job["status"] in ("done", "failed"),
             "status_url": reverse("territory:registry_import_status", kwargs={"job_id": job_id})}
 
