@@ -5,7 +5,7 @@
 apostrophe and stays text. ``write_table`` builds the file in a temporary file (openpyxl's write-only mode for
 .xlsx, UTF-8 with BOM for .csv) so that large exports never sit in memory, and ``file_response`` streams it.
 
-Typical use in a view::
+Typical use in a view (``audited_export`` does the three steps, with the notes every export carries)::
 
     table = write_table(fmt, headers, rows_iterable, max_rows=limit, sheet_title=_("Audit log"))
     ...  # audit.record(...) the export with table.rows / table.truncated
@@ -18,12 +18,15 @@ import csv
 import datetime as dt
 import decimal
 import io
+import json
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -192,3 +195,42 @@ def file_response(export: ExportFile, basename: str) -> FileResponse:
     response["X-Export-Rows"] = str(export.rows)
     response["X-Export-Truncated"] = "1" if export.truncated else "0"
     return response
+
+
+def audited_export(
+    fmt: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    user,
+    basename: str,
+    record: Callable[[ExportFile], object],
+    max_rows: int,
+    sheet_title: str,
+    truncated_note: str,
+    active_filter: dict,
+    extra_notes: Sequence[Sequence] = (),
+    column_widths: Sequence[int] | None = None,
+) -> FileResponse:
+    """Build an export, record it, send it: the shape every audited export of the platform has.
+
+    The file gets the notes every export carries (when, by whom, the filter, how many rows, whether it was cut,
+    then ``extra_notes``); ``record(table)`` writes the audit entry in its own transaction once the file is built —
+    if it raises, nothing is sent (no audit entry, no file). The download is ``<basename>-<local time>.<fmt>``.
+    """
+    now = timezone.localtime()
+    table = write_table(
+        fmt, headers, rows, max_rows=max_rows, sheet_title=sheet_title, column_widths=column_widths,
+        truncated_note=truncated_note, notes_title=_("About this export"),
+        notes=lambda count, truncated: [
+            (_("Exported at"), now.strftime("%Y-%m-%d %H:%M:%S")),
+            (_("Exported by"), user.get_username()),
+            (_("Filter"), json.dumps(active_filter, ensure_ascii=False)),
+            (_("Rows"), count),
+            (_("Cut"), _("yes") if truncated else _("no")),
+            *extra_notes,
+        ],
+    )
+    with transaction.atomic():
+        record(table)
+    return file_response(table, f"{basename}-{now:%Y%m%d-%H%M%S}")

@@ -39,7 +39,7 @@ from django.views.generic import TemplateView
 from sanshe.accounts.roles import Perm, Role
 
 from . import audit
-from .exports import file_response, write_table
+from .exports import audited_export
 from .models import AuditEntry
 from .views import PermissionRequiredMixin
 
@@ -541,32 +541,24 @@ class AuditExportView(PermissionRequiredMixin, View):
             messages.error(request, _("The filter is not valid; nothing was exported."))
             return redirect(reverse("audit:list") + _query({k: v for k, v in form.active_filter().items()}))
         limit = export_max_rows()
-        now = timezone.localtime()
-        qs = form.filter().order_by("-seq")[: limit + 1]
-        table = write_table(
-            fmt, [str(h) for h, _w in EXPORT_COLUMNS], _export_rows(qs), max_rows=limit,
-            sheet_title=_("Audit log"), column_widths=[w for _h, w in EXPORT_COLUMNS],
-            truncated_note=_("Cut at %(n)d rows: the filter matches more entries. Narrow the filter and export "
-                             "again.") % {"n": limit},
-            notes_title=_("About this export"),
-            notes=lambda rows, truncated: [
-                (_("Exported at"), now.strftime("%Y-%m-%d %H:%M:%S")),
-                (_("Exported by"), request.user.get_username()),
-                (_("Filter"), json.dumps(form.active_filter(), ensure_ascii=False)),
-                (_("Rows"), rows),
-                (_("Cut"), _("yes") if truncated else _("no")),
-                (_("Times"), _("Local time is %(zone)s; the log stores UTC.") % {"zone": settings.TIME_ZONE}),
-            ],
-        )
-        with transaction.atomic():
+        active = form.active_filter()
+
+        def record(table):
             audit.record(
                 "audit.exported", actor=request.user, object_type="core.auditentry",
                 object_repr=_("Audit log"),
                 message=_("%(n)d rows as %(format)s") % {"n": table.rows, "format": fmt},
-                extra={"filter": form.active_filter(), "format": fmt, "rows": table.rows,
-                       "truncated": table.truncated},
+                extra={"filter": active, "format": fmt, "rows": table.rows, "truncated": table.truncated},
             )
-        return file_response(table, f"audit-{now:%Y%m%d-%H%M%S}")
+
+        return audited_export(
+            fmt, [str(h) for h, _w in EXPORT_COLUMNS], _export_rows(form.filter().order_by("-seq")[: limit + 1]),
+            user=request.user, basename="audit", record=record, max_rows=limit, sheet_title=_("Audit log"),
+            column_widths=[w for _h, w in EXPORT_COLUMNS], active_filter=active,
+            truncated_note=_("Cut at %(n)d rows: the filter matches more entries. Narrow the filter and export "
+                             "again.") % {"n": limit},
+            extra_notes=[(_("Times"), _("Local time is %(zone)s; the log stores UTC.") % {"zone": settings.TIME_ZONE})],
+        )
 
 
 def verify_in_snapshot():

@@ -20,7 +20,7 @@ from sanshe.accounts.roles import Perm
 from sanshe.api.viewsets import ScopedViewSet
 
 from . import registry, registry_config
-from .choices import IdType, Relation, UnitKind
+from .choices import IdType, Occupancy, Relation, UnitKind
 from .filters_registry import ResidentFilter, derived_tag_names, valid_tags_queryset
 from .models import Dwelling, Household, Node, Resident, ResidentTag, ResidentUnit, TagType
 
@@ -65,6 +65,10 @@ class DwellingCreateSerializer(serializers.Serializer):
     unit = serializers.CharField(label=_("unit"), max_length=10, required=False, allow_blank=True, default="")
     room = serializers.CharField(label=_("room"), max_length=20)
     floor = serializers.IntegerField(label=_("floor"), required=False, allow_null=True, default=None)
+
+
+class DwellingUpdateSerializer(serializers.Serializer):
+    occupancy = serializers.ChoiceField(label=_("occupancy"), choices=Occupancy.choices)
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -266,17 +270,33 @@ ID = [OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)]
 
 # --- viewsets ----------------------------------------------------------------------------------------------
 class _Base(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Reads through ``read_serializer``; each write action (create, partial_update, an @action) reads its input
+    with ``write_serializers[action]`` and calls a service."""
+
     http_method_names = ["get", "post", "patch", "head", "options"]
     read_serializer = None
+    write_serializers: dict = {}
+
+    def get_serializer_class(self):
+        return self.write_serializers.get(getattr(self, "action", None), self.read_serializer)
 
     def _out(self, obj, code=status.HTTP_200_OK, **context) -> Response:
         ctx = {**self.get_serializer_context(), **context}
         return Response(self.read_serializer(obj, context=ctx).data, status=code)
 
-    def _input(self, serializer_class, *, partial=False):
+    def _input(self, serializer_class=None, *, partial=False):
+        serializer_class = serializer_class or self.write_serializers[self.action]
         serializer = serializer_class(data=self.request.data, partial=partial, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+    def _write(self, service, obj=None, *, partial=False, code=status.HTTP_200_OK, fresh=None):
+        """The one shape of every write action: read the action's input, call ``service`` (with the object of a
+        detail route first), answer with the read serializer (re-read through ``fresh`` when given)."""
+        data = dict(self._input(partial=partial))
+        result = service(obj, actor=self.request.user, **data) if obj is not None else service(
+            actor=self.request.user, **data)
+        return self._out(fresh(result) if fresh else result, code)
 
 
 @extend_schema_view(
@@ -284,24 +304,26 @@ class _Base(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     retrieve=extend_schema(summary="One dwelling", parameters=ID),
     create=extend_schema(summary="Find or create a dwelling of a building", request=DwellingCreateSerializer,
                          responses={201: DwellingSerializer}),
+    partial_update=extend_schema(summary="Change how a dwelling is used (owner-occupied, rented out, vacant)",
+                                 parameters=ID, request=DwellingUpdateSerializer, responses=DwellingSerializer),
 )
 class DwellingViewSet(_Base):
     """Dwellings (套/户) of the buildings in the caller's territory."""
 
     model = Dwelling
     serializer_class = read_serializer = DwellingSerializer
-    http_method_names = ["get", "post", "head", "options"]
-    permission_map = {"list": VIEW, "retrieve": VIEW, "create": MANAGE, "default": MANAGE}
+    write_serializers = {"create": DwellingCreateSerializer, "partial_update": DwellingUpdateSerializer}
+    permission_map = {"list": VIEW, "retrieve": VIEW, "create": MANAGE, "partial_update": MANAGE,
+                      "default": MANAGE}
 
     def base_queryset(self):
         return Dwelling.objects.order_by("id")
 
-    def get_serializer_class(self):
-        return DwellingCreateSerializer if self.action == "create" else DwellingSerializer
-
     def create(self, request, *args, **kwargs):
-        data = self._input(DwellingCreateSerializer)
-        return self._out(registry.get_or_create_dwelling(actor=request.user, **data), status.HTTP_201_CREATED)
+        return self._write(registry.get_or_create_dwelling, code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self._write(registry.set_dwelling_occupancy, self.get_object())
 
 
 @extend_schema_view(
@@ -317,15 +339,12 @@ class HouseholdViewSet(_Base):
 
     model = Household
     serializer_class = read_serializer = HouseholdSerializer
+    write_serializers = {"create": HouseholdCreateSerializer, "partial_update": HouseholdUpdateSerializer}
     permission_map = {"list": VIEW, "retrieve": VIEW, "create": MANAGE, "partial_update": MANAGE,
                       "default": MANAGE}
 
     def base_queryset(self):
         return Household.objects.order_by("id")
-
-    def get_serializer_class(self):
-        return {"create": HouseholdCreateSerializer, "partial_update": HouseholdUpdateSerializer}.get(
-            self.action, HouseholdSerializer)
 
     def create(self, request, *args, **kwargs):
         data = self._input(HouseholdCreateSerializer)
@@ -367,6 +386,9 @@ class ResidentViewSet(_Base):
 
     model = Resident
     serializer_class = read_serializer = ResidentSerializer
+    write_serializers = {"create": ResidentWriteSerializer, "partial_update": ResidentUpdateSerializer,
+                         "move_out": LeaveSerializer, "death": LeaveSerializer, "transfer": TransferSerializer,
+                         "unmask": UnmaskSerializer}
     filterset_class = ResidentFilter
     permission_map = {"list": VIEW, "retrieve": VIEW, "create": MANAGE, "partial_update": MANAGE,
                       "move_out": MANAGE, "death": MANAGE, "transfer": MANAGE, "unmask": Perm.REGISTRY_UNMASK,
@@ -384,11 +406,6 @@ class ResidentViewSet(_Base):
             ctx["derived_tags"] = list(TagType.objects.filter(derived_min_age__isnull=False, is_active=True))
         return ctx
 
-    def get_serializer_class(self):
-        return {"create": ResidentWriteSerializer, "partial_update": ResidentUpdateSerializer,
-                "move_out": LeaveSerializer, "death": LeaveSerializer, "transfer": TransferSerializer,
-                "unmask": UnmaskSerializer}.get(self.action, ResidentSerializer)
-
     def _fresh(self, resident):
         return self.base_queryset().get(pk=resident.pk)
 
@@ -405,18 +422,15 @@ class ResidentViewSet(_Base):
 
     @action(detail=True, methods=["post"], url_path="move-out")
     def move_out(self, request, pk=None):
-        data = self._input(LeaveSerializer)
-        return self._out(self._fresh(registry.move_out(self.get_object(), actor=request.user, **data)))
+        return self._write(registry.move_out, self.get_object(), fresh=self._fresh)
 
     @action(detail=True, methods=["post"])
     def death(self, request, pk=None):
-        data = self._input(LeaveSerializer)
-        return self._out(self._fresh(registry.record_death(self.get_object(), actor=request.user, **data)))
+        return self._write(registry.record_death, self.get_object(), fresh=self._fresh)
 
     @action(detail=True, methods=["post"])
     def transfer(self, request, pk=None):
-        data = self._input(TransferSerializer)
-        return self._out(self._fresh(registry.transfer(self.get_object(), actor=request.user, **data)))
+        return self._write(registry.transfer, self.get_object(), fresh=self._fresh)
 
     @action(detail=True, methods=["post"])
     def unmask(self, request, pk=None):
@@ -439,15 +453,12 @@ class ResidentTagViewSet(_Base):
 
     model = ResidentTag
     serializer_class = read_serializer = ResidentTagSerializer
+    write_serializers = {"create": ResidentTagCreateSerializer, "end": EndTagSerializer}
     http_method_names = ["get", "post", "head", "options"]
     permission_map = {"list": VIEW, "retrieve": VIEW, "create": MANAGE, "end": MANAGE, "default": MANAGE}
 
     def base_queryset(self):
         return ResidentTag.objects.select_related("tag_type").order_by("id")
-
-    def get_serializer_class(self):
-        return {"create": ResidentTagCreateSerializer, "end": EndTagSerializer}.get(self.action,
-                                                                                     ResidentTagSerializer)
 
     def create(self, request, *args, **kwargs):
         data = self._input(ResidentTagCreateSerializer)
@@ -456,8 +467,7 @@ class ResidentTagViewSet(_Base):
 
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
-        data = self._input(EndTagSerializer)
-        return self._out(registry.end_tag(self.get_object(), actor=request.user, **data))
+        return self._write(registry.end_tag, self.get_object())
 
 
 @extend_schema_view(
@@ -488,24 +498,18 @@ class ResidentUnitViewSet(_Base):
 
     model = ResidentUnit
     serializer_class = read_serializer = ResidentUnitSerializer
+    write_serializers = {"create": ResidentUnitWriteSerializer, "partial_update": ResidentUnitUpdateSerializer}
     permission_map = {"list": VIEW, "retrieve": VIEW, "create": MANAGE, "partial_update": MANAGE,
                       "default": MANAGE}
 
     def base_queryset(self):
         return ResidentUnit.objects.order_by("id")
 
-    def get_serializer_class(self):
-        return {"create": ResidentUnitWriteSerializer, "partial_update": ResidentUnitUpdateSerializer}.get(
-            self.action, ResidentUnitSerializer)
-
     def create(self, request, *args, **kwargs):
-        data = self._input(ResidentUnitWriteSerializer)
-        return self._out(registry_config.create_resident_unit(actor=request.user, **data), status.HTTP_201_CREATED)
+        return self._write(registry_config.create_resident_unit, code=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
-        unit = self.get_object()
-        data = self._input(ResidentUnitUpdateSerializer, partial=True)
-        return self._out(registry_config.update_resident_unit(unit, actor=request.user, **data))
+        return self._write(registry_config.update_resident_unit, self.get_object(), partial=True)
 
 
 def register(router):

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.TextChoices):
@@ -40,7 +41,7 @@ class Occupancy(models.TextChoices):
 
     OCCUPIED = "occupied", _("Owner-occupied")
     RENTED = "rented", _("Rented out")
-    VACANT = "vacant", _("Vacant")
+    VACANT = "vacant", pgettext_lazy("dwelling", "Vacant")  # 空置 (a grid post is 空缺)
 
 
 class RegistrationKind(models.TextChoices):

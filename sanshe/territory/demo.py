@@ -216,6 +216,13 @@ def seed(ctx) -> None:
         from . import demo_registry
 
         demo_registry.seed(ctx, ctx.nodes["district"])
+    else:  # 1,000,000 residents in the buildings that have no dwelling yet
+        from . import demo_registry_scale
+
+        if getattr(ctx, "residents", None) is None:
+            demo_registry_scale.seed(ctx, ctx.nodes["district"])
+        else:
+            demo_registry_scale.seed(ctx, ctx.nodes["district"], residents=ctx.residents)
 
 
 def _bulk_insert(missing: list[NodeSpec], nodes: dict[str, Node], ctx) -> None:

@@ -27,8 +27,10 @@ from .models import Node, Resident, ResidentTag, TagType
 
 TERRITORY_LEVELS = (Level.STREET, Level.COMMUNITY, Level.GRID, Level.COMPOUND)
 # Filters that narrow the search (pagination cursors and page size are not among them).
-FILTER_FIELDS = ("name", "name_match", "id_number", "phone", "tag", "age_min", "age_max", "status", "node",
-                 "registration_kind")
+FILTER_FIELDS = ("name", "name_match", "id_number", "phone", "tag", "details_missing", "age_min", "age_max", "status",
+                 "node", "registration_kind")
+# The territory picker of the search page: one select per level, each listing the children of the one above.
+CASCADE_LEVELS = (Level.STREET, Level.COMMUNITY, Level.GRID, Level.COMPOUND)
 
 
 def years_ago(today: dt.date, years: int) -> dt.date:
@@ -98,6 +100,11 @@ class ResidentFilter(django_filters.FilterSet):
         label=_("Group"), queryset=tag_choices_queryset, to_field_name="code", method=_skip,
         empty_label=_("Any group"),
     )
+    details_missing = django_filters.BooleanFilter(
+        label=_("Tags with missing details"), method=_skip, widget=forms.CheckboxInput,
+        help_text=_("Residents holding a tag whose required details (grade, certificate number …) are still to be "
+                    "filled in, e.g. after an import."),
+    )
     age_min = django_filters.NumberFilter(label=_("Age from"), method=_skip, min_value=0, max_value=150,
                                           widget=forms.NumberInput(attrs={"placeholder": _("Age from")}))
     age_max = django_filters.NumberFilter(label=_("Age to"), method=_skip, min_value=0, max_value=150,
@@ -156,6 +163,8 @@ def apply_filters(queryset: QuerySet, data: dict, *, today: dt.date) -> QuerySet
     tag = data.get("tag")
     if tag is not None:
         queryset = queryset.filter(tag_q(tag, today))
+    if data.get("details_missing"):
+        queryset = queryset.filter(details_missing_q(today, tag))
     if data.get("age_min") is not None:
         queryset = queryset.filter(birth_date__lte=years_ago(today, int(data["age_min"])))
     if data.get("age_max") is not None:
@@ -178,6 +187,51 @@ def tag_q(tag_type: TagType, today: dt.date) -> Q:
         Q(valid_from__isnull=True) | Q(valid_from__lte=today), Q(valid_to__isnull=True) | Q(valid_to__gte=today)
     )
     return Q(Exists(valid))
+
+
+def details_missing_q(today: dt.date, tag_type: TagType | None = None) -> Q:
+    """Residents holding a tag (not ended; of ``tag_type`` when given) that lacks a required detail (待补充)."""
+    lacking = ResidentTag.objects.filter(resident=OuterRef("pk")).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today)).filter(registry.details_missing_q())
+    if tag_type is not None:
+        lacking = lacking.filter(tag_type=tag_type)
+    return Q(Exists(lacking))
+
+
+def territory_cascade(user, node: Node | None) -> list[dict]:
+    """The selects of the territory picker down to ``node``: for each level from the user's top one, the nodes
+    to choose from (the children of the choice above) and the one chosen. At most one query per level, whatever
+    the size of the district (a district admin never gets every compound in one list).
+
+    Returns ``[{"level", "label", "options": [Node], "selected": pk | None, "parent": pk | None}]``.
+    """
+    visible = Node.objects.visible_to(user, Perm.REGISTRY_VIEW).filter(is_active=True)
+    levels = set(visible.filter(level__in=CASCADE_LEVELS).values_list("level", flat=True).distinct())
+    if not levels:
+        return []
+    depth = min(CASCADE_LEVELS.index(level) for level in levels)
+    chain = []
+    if node is not None and node.level in CASCADE_LEVELS:
+        chain = [getattr(node, f"{level}_id") for level in CASCADE_LEVELS[depth:CASCADE_LEVELS.index(node.level)]]
+        chain.append(node.pk)
+    selects = []
+    parent = None
+    for i, level in enumerate(CASCADE_LEVELS[depth:]):
+        qs = visible.filter(level=level)
+        if parent is not None:
+            qs = qs.filter(parent_id=parent)
+        elif i:
+            break
+        options = list(qs.order_by("code").only("pk", "name", "code", "level"))
+        if not options:
+            break
+        selected = chain[i] if i < len(chain) else None
+        selects.append({"level": level, "label": Level(level).label, "options": options, "selected": selected,
+                        "parent": parent})
+        if selected is None:
+            break
+        parent = selected
+    return selects
 
 
 def valid_tags_queryset(today: dt.date) -> QuerySet:

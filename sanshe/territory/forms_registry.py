@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import IdType, Level, RegistrationKind, Relation, Sex
+from .choices import IdType, Level, Occupancy, RegistrationKind, Relation, Sex
 from .models import Node, TagType
 
 
@@ -145,9 +145,7 @@ class TagAddForm(forms.Form):
             keys = []
             for spec in tag_type.detail_fields or []:
                 name = f"detail_{tag_type.pk}_{spec['key']}"
-                self.fields[name] = forms.CharField(
-                    label=f"{spec.get('label', spec['key'])}（{tag_type.name}）", max_length=200, required=False,
-                )
+                self.fields[name] = detail_field(spec, label=f"{spec.get('label', spec['key'])}（{tag_type.name}）")
                 self.fields[name].widget.attrs["data-tag-detail"] = str(tag_type.pk)
                 self.fields[name].tag_type_pk = tag_type.pk
                 keys.append((spec["key"], name))
@@ -158,6 +156,42 @@ class TagAddForm(forms.Form):
         if tag_type is None:
             return {}
         return {key: self.cleaned_data.get(name, "") for key, name in self.detail_keys.get(tag_type.pk, [])}
+
+
+def detail_field(spec: dict, *, label: str) -> forms.CharField:
+    """A tag detail as a form field. Not required for the browser (the service checks required details, so that
+    every error shows at once); ``detail_required`` puts the required mark on its label."""
+    field = forms.CharField(label=label, max_length=200, required=False)
+    field.detail_required = bool(spec.get("required"))
+    return field
+
+
+class TagDetailsForm(forms.Form):
+    """Complete or correct the details of one tag (e.g. the 低保 certificate number an import left out)."""
+
+    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=DateInput())
+    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=DateInput())
+
+    def __init__(self, *args, tag, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.detail_keys: list[tuple[str, str]] = []
+        details = tag.details or {}
+        fields = {}
+        for spec in tag.tag_type.detail_fields or []:
+            name = f"detail_{spec['key']}"
+            fields[name] = detail_field(spec, label=spec.get("label") or spec["key"])
+            fields[name].initial = details.get(spec["key"], "")
+            self.detail_keys.append((spec["key"], name))
+        self.fields = {**fields, **self.fields}
+
+    def details(self) -> dict:
+        return {key: self.cleaned_data.get(name, "") for key, name in self.detail_keys}
+
+
+class DwellingOccupancyForm(forms.Form):
+    """How a dwelling is used: 自住 / 出租 / 空置."""
+
+    occupancy = forms.ChoiceField(label=_("Occupancy"), choices=Occupancy.choices, widget=forms.RadioSelect)
 
 
 class TagEndForm(forms.Form):

@@ -17,7 +17,9 @@ Decisions:
   registered in *another* community of the district is an error row (one ID number per district); so is a
   repeated ID number inside the file (the later rows). The ID number is therefore required.
 * **Households** are found by 户号 in the community and created when new (at the dwelling of their first row;
-  an existing household keeps its dwelling). A row without 户号 belongs to the household of its dwelling,
+  an existing household whose first row names another dwelling moves there, with a timeline entry; the 户主 row
+  becomes the head, and a head who left the household stops being its head: ``registry.settle_import_heads``).
+  A row without 户号 belongs to the household of its dwelling,
   numbered after the address (``幸福小区3栋-2-501``), so a re-import finds it again.
 * **Territory.** Compounds (by name) and buildings (by number: ``3``, ``3栋``, ``3号楼`` are the same building)
   that do not exist in the target community are created, and so are dwellings (building, unit, room). A new
@@ -36,13 +38,17 @@ label. A dry run does everything and rolls back.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import multiprocessing
+import os
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -56,6 +62,7 @@ from sanshe.core.ledgers import (
     LedgerError,
     excel_number_damage,
     find_header,
+    footer_kind,
     iter_records,
     read_table,
     split_address,
@@ -65,7 +72,7 @@ from sanshe.core.services import require, require_visible
 from sanshe.core.validators import validate_id_number, validate_phone
 
 from .choices import IdType, Level, RegistrationKind, Relation, Sex
-from .models import Node, TagType
+from .models import Node, Resident, TagType
 
 IMPORT = Perm.REGISTRY_IMPORT
 
@@ -160,6 +167,9 @@ class Row:
     tags: list[int] = field(default_factory=list)
     move_in_date: dt.date | None = None
     building_id: int | None = None
+    # Encrypted ID number and phone, when the (parallel) check made them already; else the write path does.
+    id_number_token: str = ""
+    phone_token: str = ""
 
     @property
     def has_dwelling(self) -> bool:
@@ -345,6 +355,82 @@ class Checker:
         )
 
 
+# --- checking many rows -------------------------------------------------------------------------------------------
+PARALLEL_MIN_ROWS = 20_000
+
+
+def check_processes() -> int:
+    """How many processes check a large file: ``SANSHE_IMPORT_PROCESSES`` (default 2; 1 = no fork), at most the
+    number of CPUs."""
+    wanted = int(getattr(settings, "SANSHE_IMPORT_PROCESSES", 2) or 1)
+    return max(1, min(wanted, os.cpu_count() or 1, 2))
+
+
+def _check_part(checker: Checker, table: list[list], header: Header, stop: int, *, encrypt=None, progress=None):
+    """Check the records of ``table`` below ``header.row`` and above index ``stop``; returns (rows, count)."""
+    rows: list[Row] = []
+    count = 0
+    for record in iter_records(table if stop >= len(table) else table[:stop], header):
+        count += 1
+        row = checker.check(record)
+        if row is not None:
+            if encrypt is not None:
+                row.id_number_token = encrypt(row.id_number)
+                row.phone_token = encrypt(row.phone) if row.phone else ""
+            rows.append(row)
+        if progress and count % 20000 == 0:
+            progress("check", count, len(table))
+    return rows, count
+
+
+def _child_check(conn, checker, table, header, stop, encrypt) -> None:
+    """In the forked process: check the second half, send back (row tuples, count, error entries)."""
+    report = ErrorReport()
+    checker.report = report
+    rows, count = _check_part(checker, table, header, stop, encrypt=encrypt)
+    conn.send(([tuple(r.__dict__.values()) for r in rows], count, report._errors))
+    conn.close()
+
+
+def check_rows(checker: Checker, table: list[list], header: Header, *, progress=None, encrypt=None):
+    """Check every record of the sheet; the good rows (in sheet order) and the number of records read.
+
+    Large files (more than ``PARALLEL_MIN_ROWS`` rows) are checked by two processes: this one checks the top half
+    while a forked child checks the bottom half and sends its rows and error entries back (the check touches no
+    database: the child never uses the connection). A sheet with a signature line in its top half is checked in
+    one process, so that what follows the signature is skipped exactly as :func:`iter_records` does.
+    """
+    start = header.row + 1
+    processes = check_processes() if len(table) - start > PARALLEL_MIN_ROWS else 1
+    mid = start + (len(table) - start) // 2
+    if processes > 1 and any(footer_kind(table[i]) == "signature" for i in range(start, mid)):
+        processes = 1
+    if processes == 1:
+        rows, count = _check_part(checker, table, header, len(table), encrypt=encrypt, progress=progress)
+    else:
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_child_check, args=(send, checker, table,
+                                                           dataclasses.replace(header, row=mid - 1), len(table),
+                                                           encrypt), daemon=True)
+        child.start()
+        send.close()
+        try:
+            rows, count = _check_part(checker, table, header, mid, encrypt=encrypt, progress=progress)
+            tuples, more, errors = receive.recv()
+        finally:
+            child.join()
+        if child.exitcode != 0:
+            raise RuntimeError(f"the checking process failed (exit code {child.exitcode})")
+        rows.extend(Row(*values) for values in tuples)
+        count += more
+        for entry in errors:
+            checker.report.add(entry["row"], entry["column"], entry["reason"])
+    if progress:
+        progress("check", count, count)
+    return rows, count
+
+
 def community_for(actor, code: str | None = None) -> Node:
     """The target community: ``code`` (visible to the actor with registry.import), else the actor's own one."""
     if code:
@@ -400,17 +486,12 @@ def import_residents(data: bytes, filename: str = "", *, actor, community: Node,
     tags, derived = tag_lookup()
     checker = Checker(header=header, report=report, grids=grids, default_grid_id=default_grid_id, tags=tags,
                       derived_tags=derived, index=registry_bulk.fast_crypto()[0])
-    rows: list[Row] = []
-    count = 0
-    for record in iter_records(table, header):
-        count += 1
-        row = checker.check(record)
-        if row is not None:
-            rows.append(row)
-        if progress and count % 20000 == 0:
-            progress("check", count, len(table))
-    if progress:
-        progress("check", count, count)
+    # A first load into an empty community encrypts while checking (in parallel when large); else the write
+    # path encrypts only what it inserts or changes.
+    encrypt = None
+    if len(table) - header.row > PARALLEL_MIN_ROWS and not Resident.objects.filter(community_id=community.pk).exists():
+        encrypt = registry_bulk.fast_crypto()[1]
+    rows, count = check_rows(checker, table, header, progress=progress, encrypt=encrypt)
     try:
         with transaction.atomic():
             counts = registry_bulk.write(rows, community=community, actor=actor, report=report,

@@ -8,10 +8,12 @@ stored encrypted with a blind index and a masked copy.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +23,7 @@ from sanshe.core.masking import mask_id_number, mask_phone
 from sanshe.core.services import require, require_visible
 from sanshe.core.validators import FieldWarning, validate_id_number, validate_phone
 
-from .choices import IdType, Level, MoveKind, Relation, ResidentStatus
+from .choices import IdType, Level, MoveKind, Occupancy, Relation, ResidentStatus
 from .models import (
     Dwelling,
     Household,
@@ -161,6 +163,27 @@ def floor_of(room: str) -> int | None:
 
 
 @transaction.atomic
+def set_dwelling_occupancy(dwelling: Dwelling, *, actor, occupancy: str) -> Dwelling:
+    """How a dwelling is used (自住 / 出租 / 空置): audited, and noted on the file of every household living there."""
+    require(actor, MANAGE)
+    dwelling = require_visible(Dwelling, dwelling, actor, MANAGE, lock=True)
+    if occupancy not in Occupancy.values:
+        raise ValidationError({"occupancy": _("Choose owner-occupied, rented out or vacant.")})
+    if occupancy == dwelling.occupancy:
+        return dwelling
+    before = audit.snapshot(dwelling)
+    dwelling.occupancy = occupancy
+    dwelling.save(update_fields=["occupancy", "updated_at"])
+    audit.record("registry.dwelling.occupancy_changed", obj=dwelling, before=before, after=audit.snapshot(dwelling),
+                 actor=actor)
+    title = _("Dwelling %(dwelling)s is now: %(occupancy)s") % {"dwelling": str(dwelling),
+                                                               "occupancy": Occupancy(occupancy).label}
+    for household in Household.objects.filter(dwelling=dwelling, is_active=True):
+        add_timeline_entry(household, kind="registry.dwelling.occupancy_changed", title=title, obj=dwelling)
+    return dwelling
+
+
+@transaction.atomic
 def create_household(*, actor, number: str, node: Node, dwelling: Dwelling | None = None,
                      registration_kind: str = "registered", note: str = "") -> Household:
     """A household in ``node``'s community (at a dwelling, or at a compound or grid when it has none)."""
@@ -204,6 +227,9 @@ def update_household(household: Household, *, actor, registration_kind: str | No
         Resident.objects.filter(household=household).update(
             dwelling=dwelling, building_id=household.building_id, compound_id=household.compound_id,
             grid_id=household.grid_id,
+        )
+        ResidentTag.objects.filter(resident__household=household).update(
+            building_id=household.building_id, compound_id=household.compound_id, grid_id=household.grid_id,
         )
     household.full_clean(exclude=["head", "dwelling"])
     household.save()
@@ -391,6 +417,78 @@ def unmask(resident: Resident, *, actor, field: str, reason: str) -> str:
 
 
 # --- tags --------------------------------------------------------------------------------------------------
+def required_detail_keys(tag_type: TagType) -> list[str]:
+    return [f["key"] for f in tag_type.detail_fields or [] if f.get("required")]
+
+
+def clean_details(tag_type: TagType, details: dict | None) -> dict:
+    """The details of a tag of ``tag_type``: trimmed, blanks dropped, keys of the type only; every required one
+    present, else one ValidationError on ``details`` naming the missing ones (in the type's words)."""
+    known = {f["key"] for f in tag_type.detail_fields or []}
+    details = {k: str(v).strip()[:200] for k, v in (details or {}).items() if k in known and str(v).strip()}
+    missing = [f.get("label") or f["key"] for f in tag_type.detail_fields or []
+               if f.get("required") and not details.get(f["key"])]
+    if missing:
+        raise ValidationError({"details": _("Please fill in: %(fields)s.") % {"fields": "、".join(missing)}})
+    return details
+
+
+def tag_missing_details(tag: ResidentTag) -> list[str]:
+    """The labels of the required details a tag does not have yet (an imported tag: 待补充)."""
+    return [f.get("label") or f["key"] for f in tag.tag_type.detail_fields or []
+            if f.get("required") and not str((tag.details or {}).get(f["key"]) or "").strip()]
+
+
+def details_missing_q(prefix: str = "") -> Q:
+    """Tags (``prefix`` = path to the tag, e.g. ``"tags__"``) lacking a required detail of their type.
+
+    One condition per tag type with required details (a handful, configuration), on the JSON column; works on
+    PostgreSQL and SQLite. Matches nothing when no type requires details.
+    """
+    q = Q(pk__in=[])
+    for tag_type in TagType.objects.filter(is_active=True, derived_min_age__isnull=True):
+        keys = required_detail_keys(tag_type)
+        if not keys:
+            continue
+        lacking = Q()
+        for key in keys:
+            lacking |= ~Q(**{f"{prefix}details__has_key": key}) | Q(**{f"{prefix}details__{key}": ""})
+        q |= Q(**{f"{prefix}tag_type": tag_type}) & lacking
+    return q
+
+
+@transaction.atomic
+def update_tag_details(tag: ResidentTag, *, actor, details: dict, valid_from: dt.date | None = ...,
+                       valid_to: dt.date | None = ...) -> ResidentTag:
+    """Complete or correct a tag's details (e.g. the certificate number an import could not bring)."""
+    require(actor, MANAGE)
+    tag = require_visible(ResidentTag, tag, actor, MANAGE, lock=True)
+    tag_type = TagType.objects.get(pk=tag.tag_type_id)
+    before = audit.snapshot(tag)
+    tag.details = clean_details(tag_type, details)
+    if valid_from is not ...:
+        tag.valid_from = valid_from
+    if valid_to is not ...:
+        tag.valid_to = valid_to
+    if tag.valid_from and tag.valid_to and tag.valid_to < tag.valid_from:
+        raise ValidationError({"valid_to": _("The end of validity is before its start.")})
+    try:
+        with transaction.atomic():
+            tag.save(update_fields=["details", "valid_from", "valid_to", "updated_at"])
+    except IntegrityError as exc:
+        raise ValidationError({"valid_from": _("The resident already has this tag from that date.")}) from exc
+    after = audit.snapshot(tag)
+    if before != after:
+        audit.record("registry.tag.details_changed", obj=tag, before=before, after=after, actor=actor,
+                     extra={"resident": tag.resident_id, "tag": tag_type.code})
+        resident = Resident.objects.filter(pk=tag.resident_id).only("pk", "name", "household_id").first()
+        if resident is not None and resident.household_id:
+            add_timeline_entry(Household(pk=resident.household_id), kind="registry.tag.details_changed",
+                               resident=resident, title=_("%(name)s: details of %(tag)s completed")
+                               % {"name": resident.name, "tag": tag_type.name})
+    return tag
+
+
 @transaction.atomic
 def add_tag(resident: Resident, *, actor, tag_type: TagType, valid_from: dt.date | None = None,
             valid_to: dt.date | None = None, details: dict | None = None) -> ResidentTag:
@@ -400,10 +498,7 @@ def add_tag(resident: Resident, *, actor, tag_type: TagType, valid_from: dt.date
         raise ValidationError({"tag_type": _("This tag is derived from the birth date and cannot be assigned.")})
     if not tag_type.is_active:
         raise ValidationError({"tag_type": _("This tag is no longer in use.")})
-    details = {k: str(v).strip() for k, v in (details or {}).items() if str(v).strip()}
-    missing = [f["label"] for f in tag_type.detail_fields if f.get("required") and not details.get(f["key"])]
-    if missing:
-        raise ValidationError({"details": _("Please fill in: %(fields)s.") % {"fields": "、".join(missing)}})
+    details = clean_details(tag_type, details)
     if valid_from and valid_to and valid_to < valid_from:
         raise ValidationError({"valid_to": _("The end of validity is before its start.")})
     tag = ResidentTag(resident=resident, tag_type=tag_type, valid_from=valid_from, valid_to=valid_to, details=details)
@@ -432,3 +527,152 @@ def end_tag(tag: ResidentTag, *, actor, valid_to: dt.date) -> ResidentTag:
     tag.save(update_fields=["valid_to", "updated_at"])
     audit.record("registry.tag.ended", obj=tag, before=before, after=audit.snapshot(tag), actor=actor)
     return tag
+
+
+# --- what a re-import changes (called by ``registry_bulk.write`` inside the import's transaction) ----------------
+# The import writes one ``registry.import`` audit entry for the whole file (see ``registry_bulk``); these functions
+# add the household-file timeline entries and return counts for that entry. They work set by set (district scale).
+_ANCESTOR_COLUMNS = ("district_id", "street_id", "community_id", "grid_id", "compound_id", "building_id")
+_CHUNK = 5000
+
+
+def _chunked(items, size: int = _CHUNK):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _address(dwelling: Dwelling | None) -> str:
+    if dwelling is None:
+        return ""
+    parts = [n.name for n in (dwelling.compound, dwelling.building) if n is not None]
+    return " ".join([*parts, str(dwelling)])
+
+
+def relocate_imported_households(moves: dict, *, now: dt.datetime | None = None) -> dict:
+    """Households that the file places at another dwelling move there.
+
+    ``moves``: key → (household id, new dwelling id). The household, its members (all, as ``update_household``
+    does) and their tags take the dwelling's building, compound and grid; the household's file gets a timeline
+    entry "moved from … to …". Returns key → (household id, dwelling id, ancestors) for the import's lookup.
+    """
+    if not moves:
+        return {}
+    now = now or timezone.now()
+    households: dict[int, Household] = {}
+    for part in _chunked(h for h, _d in moves.values()):
+        households.update((h.pk, h) for h in Household.objects.filter(pk__in=part).select_related(
+            "dwelling__compound", "dwelling__building"))
+    dwellings: dict[int, Dwelling] = {}
+    for part in _chunked({d for _h, d in moves.values()}):
+        dwellings.update((d.pk, d) for d in Dwelling.objects.filter(pk__in=part).select_related(
+            "compound", "building"))
+    out, household_rows, member_rows, timeline = {}, [], [], []
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    for key, (household_id, dwelling_id) in moves.items():
+        household, dwelling = households[household_id], dwellings[dwelling_id]
+        ancestors = tuple(getattr(dwelling, column) for column in _ANCESTOR_COLUMNS)
+        out[key] = (household_id, dwelling_id, ancestors)
+        household_rows.append((dwelling_id, *ancestors, stamp, household_id))
+        member_rows.append((dwelling_id, *ancestors[3:], household_id))
+        old = _address(household.dwelling)
+        title = (_("Household moved from %(old)s to %(new)s") if old else _("Household moved to %(new)s")) % {
+            "old": old, "new": _address(dwelling)}
+        timeline.append(HouseholdTimelineEntry(
+            household_id=household_id, at=now, kind="registry.household.moved", title=title[:255],
+            object_type=Dwelling._meta.label_lower, object_id=str(dwelling_id), permission=Perm.REGISTRY_VIEW))
+    tables = {m: m._meta.db_table for m in (Household, Resident, ResidentTag)}
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f'UPDATE "{tables[Household]}" SET dwelling_id = %s, '
+            + ", ".join(f"{c} = %s" for c in _ANCESTOR_COLUMNS) + ", updated_at = %s WHERE id = %s", household_rows)
+        cursor.executemany(
+            f'UPDATE "{tables[Resident]}" SET dwelling_id = %s, grid_id = %s, compound_id = %s, building_id = %s '
+            "WHERE household_id = %s", member_rows)
+        cursor.executemany(
+            f'UPDATE "{tables[ResidentTag]}" SET grid_id = %s, compound_id = %s, building_id = %s WHERE resident_id '
+            f'IN (SELECT id FROM "{tables[Resident]}" WHERE household_id = %s)', [row[1:] for row in member_rows])
+    HouseholdTimelineEntry.objects.bulk_create(timeline, batch_size=_CHUNK)
+    return out
+
+
+def record_import_transfers(transfers: list[tuple[int, str, int | None, int]], *,
+                            now: dt.datetime | None = None) -> int:
+    """Timeline entries for residents the file puts in another household (their ``ResidentMove`` of kind
+    "changed household" is written with the residents): "X left for household N" in the old household's file,
+    "X joined from another household" in the new one's. ``transfers``: (resident id, name, from, to)."""
+    if not transfers:
+        return 0
+    now = now or timezone.now()
+    numbers: dict[int, str] = {}
+    for part in _chunked({t[3] for t in transfers}):
+        numbers.update(Household.objects.filter(pk__in=part).values_list("pk", "number"))
+    entries = []
+    for resident_id, name, from_id, to_id in transfers:
+        if from_id is not None:
+            entries.append(HouseholdTimelineEntry(
+                household_id=from_id, resident_id=resident_id, at=now, kind="registry.resident.transferred",
+                title=(_("%(name)s left for household %(number)s") % {"name": name, "number": numbers.get(to_id, "")}
+                       )[:255]))
+        entries.append(HouseholdTimelineEntry(
+            household_id=to_id, resident_id=resident_id, at=now, kind="registry.resident.transferred",
+            title=(_("%(name)s joined from another household") % {"name": name})[:255]))
+    HouseholdTimelineEntry.objects.bulk_create(entries, batch_size=_CHUNK)
+    return len(transfers)
+
+
+def settle_import_heads(community: Node, file_heads: dict[int, str], *,
+                        known: Callable[[str], int | None] | None = None, now: dt.datetime | None = None) -> int:
+    """The heads of the community's households after an import, following the file.
+
+    1. A head who is no longer a registered member of his household (moved to another household, moved out,
+       died) stops being its head.
+    2. ``file_heads`` (household id → blind index of the ID number on the file's 户主 row): that resident becomes
+       the head where the household had another one (timeline entry "X became head of household").
+    3. Households still without a head get their registered member marked 户主 (the lowest id).
+
+    ``known``: blind index → resident id (or None) for residents the import already looked up. Returns how many
+    heads step 2 changed.
+    """
+    now = now or timezone.now()
+    household_table, resident_table = Household._meta.db_table, Resident._meta.db_table
+    registered = ResidentStatus.REGISTERED
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{household_table}" SET head_id = NULL WHERE community_id = %s AND head_id IS NOT NULL '
+            f'AND NOT EXISTS (SELECT 1 FROM "{resident_table}" r WHERE r.id = "{household_table}".head_id '
+            f'AND r.household_id = "{household_table}".id AND r.status = %s)', [community.pk, registered])
+    current = dict(Household.objects.filter(community_id=community.pk, head_id__isnull=False)
+                   .values_list("pk", "head_id"))
+    wanted = {h: idx for h, idx in file_heads.items() if h in current}
+    ids = {}
+    for idx in set(wanted.values()):
+        pk = known(idx) if known is not None else None
+        if pk is not None:
+            ids[idx] = pk
+    unknown = [idx for idx in set(wanted.values()) if idx not in ids]
+    for part in _chunked(unknown):
+        ids.update(Resident.objects.filter(district_id=community.district_id, id_number_index__in=part)
+                   .values_list("id_number_index", "pk"))
+    candidates = {h: ids[idx] for h, idx in wanted.items() if idx in ids and ids[idx] != current[h]}
+    members: dict[int, tuple[int, str]] = {}
+    for part in _chunked(candidates.values()):
+        members.update((pk, (household_id, name)) for pk, household_id, name in Resident.objects.filter(
+            pk__in=part, status=registered).values_list("pk", "household_id", "name"))
+    changes = [(pk, h) for h, pk in candidates.items() if pk in members and members[pk][0] == h]
+    if changes:
+        with connection.cursor() as cursor:
+            cursor.executemany(f'UPDATE "{household_table}" SET head_id = %s, updated_at = %s WHERE id = %s',
+                               [(pk, connection.ops.adapt_datetimefield_value(now), h) for pk, h in changes])
+        HouseholdTimelineEntry.objects.bulk_create([
+            HouseholdTimelineEntry(household_id=h, resident_id=pk, at=now, kind="registry.household.head_changed",
+                                   title=(_("%(name)s became head of household") % {"name": members[pk][1]})[:255])
+            for pk, h in changes], batch_size=_CHUNK)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{household_table}" SET head_id = (SELECT MIN(r.id) FROM "{resident_table}" r '
+            f'WHERE r.household_id = "{household_table}".id AND r.relation = %s AND r.status = %s) '
+            f'WHERE community_id = %s AND head_id IS NULL AND EXISTS (SELECT 1 FROM "{resident_table}" r '
+            f'WHERE r.household_id = "{household_table}".id AND r.relation = %s AND r.status = %s)',
+            [Relation.HEAD, registered, community.pk, Relation.HEAD, registered])
+    return len(changes)

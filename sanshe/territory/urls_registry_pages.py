@@ -18,4 +18,6 @@ urlpatterns: list = [
     path("resident/<int:pk>/unmask/", v.ResidentUnmaskView.as_view(), name="resident_unmask"),
     path("resident/<int:pk>/tags/new/", v.TagAddView.as_view(), name="tag_add"),
     path("tag/<int:pk>/end/", v.TagEndView.as_view(), name="tag_end"),
+    path("tag/<int:pk>/details/", v.TagDetailsView.as_view(), name="tag_details"),
+    path("dwelling/<int:pk>/occupancy/", v.DwellingOccupancyView.as_view(), name="dwelling_occupancy"),
 ]

@@ -8,6 +8,7 @@ from . import views_registry_search as search
 urlpatterns: list = [
     path("residents/", search.ResidentSearchView.as_view(), name="resident_search"),
     path("residents/export/", search.ResidentExportView.as_view(), name="resident_export"),
+    path("residents/territory/", search.ResidentSearchTerritoryView.as_view(), name="resident_search_territory"),
     path("registry/tags/", config.TagTypeListView.as_view(), name="tag_type_list"),
     path("registry/tags/new/", config.TagTypeFormView.as_view(), name="tag_type_create"),
     path("registry/tags/<int:pk>/edit/", config.TagTypeFormView.as_view(), name="tag_type_edit"),

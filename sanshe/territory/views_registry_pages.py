@@ -21,6 +21,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
@@ -31,12 +32,14 @@ from sanshe.core.views import ScopedObjectMixin, apply_validation_error
 from . import registry
 from .choices import Level, Occupancy, Relation, ResidentStatus
 from .forms_registry import (
+    DwellingOccupancyForm,
     HouseholdCreateForm,
     HouseholdEditForm,
     LeaveForm,
     ResidentEditForm,
     ResidentForm,
     TagAddForm,
+    TagDetailsForm,
     TagEndForm,
     TransferForm,
     UnmaskForm,
@@ -261,6 +264,8 @@ class HouseholdDetailView(RegistryMixin, TemplateView):
                     tag.valid_to is None or tag.valid_to >= today)
                 tag.detail_items = [(f.get("label", f["key"]), tag.details.get(f["key"]))
                                     for f in tag.tag_type.detail_fields if tag.details.get(f["key"])]
+                tag.missing_details = registry.tag_missing_details(tag) if tag.valid_to is None or \
+                    tag.valid_to >= today else []
         members.sort(key=lambda m: (m.status != ResidentStatus.REGISTERED, not m.is_head,
                                     relation_rank.get(m.relation, 99), m.pk))
         permissions = user.permissions()
@@ -619,21 +624,90 @@ class TagAddView(ResidentObjectMixin, RegistryFormView):
             registry.add_tag(self.object, actor=self.request.user, tag_type=data["tag_type"],
                              valid_from=data["valid_from"], valid_to=data["valid_to"], details=form.details())
         except ValidationError as exc:
-            raise self.details_inline(exc, form, data["tag_type"]) from exc
+            raise details_inline(exc, data["tag_type"], form.details(),
+                                 form.detail_keys.get(data["tag_type"].pk, [])) from exc
         messages.success(self.request, _("Tag added."))
         return self.back()
 
-    @staticmethod
-    def details_inline(exc: ValidationError, form, tag_type) -> ValidationError:
-        """The service names missing details together; show each under its own field instead."""
-        if not hasattr(exc, "error_dict") or "details" not in exc.error_dict:
-            return exc
-        required = {spec["key"] for spec in tag_type.detail_fields if spec.get("required")}
-        details = form.details()
-        errors = {name: [_("This field is required.")] for key, name in form.detail_keys.get(tag_type.pk, [])
-                  if key in required and not (details.get(key) or "").strip()}
-        others = {field: errs for field, errs in exc.message_dict.items() if field != "details"}
-        return ValidationError({**others, **errors} if errors else exc.message_dict)
+
+def details_inline(exc: ValidationError, tag_type, details: dict, names: list[tuple[str, str]]) -> ValidationError:
+    """The service names missing details together; show each under its own field instead (``names``: detail key →
+    form field name)."""
+    if not hasattr(exc, "error_dict") or "details" not in exc.error_dict:
+        return exc
+    required = set(registry.required_detail_keys(tag_type))
+    errors = {name: [_("This field is required.")] for key, name in names
+              if key in required and not (details.get(key) or "").strip()}
+    others = {field: errs for field, errs in exc.message_dict.items() if field != "details"}
+    return ValidationError({**others, **errors} if errors else exc.message_dict)
+
+
+class TagDetailsView(RegistryFormView):
+    """Complete a tag's details (待补充: an imported tag without its certificate number, grade …)."""
+
+    model = ResidentTag
+    form_class = TagDetailsForm
+    success_message = ""
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("resident__household", "tag_type")
+
+    def get_title(self):
+        return _("Details of the tag %(tag)s of %(name)s") % {"tag": self.object.tag_type.name,
+                                                              "name": self.object.resident.name}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "tag": self.object}
+
+    def get_initial(self):
+        return {"valid_from": self.object.valid_from, "valid_to": self.object.valid_to}
+
+    def perform(self, form):
+        data, tag = form.cleaned_data, self.object
+        try:
+            registry.update_tag_details(tag, actor=self.request.user, details=form.details(),
+                                        valid_from=data["valid_from"], valid_to=data["valid_to"])
+        except ValidationError as exc:
+            raise details_inline(exc, tag.tag_type, form.details(), form.detail_keys) from exc
+        messages.success(self.request, _("Tag details saved."))
+        return self.cancel_url() + f"#resident-{tag.resident_id}"
+
+
+class DwellingOccupancyView(RegistryFormView):
+    """自住 / 出租 / 空置 of one dwelling, from its cell on the building register or from a household's file."""
+
+    model = Dwelling
+    form_class = DwellingOccupancyForm
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("building")
+
+    def get_title(self):
+        return _("Occupancy of %(building)s %(dwelling)s") % {"building": self.object.building.name,
+                                                               "dwelling": str(self.object)}
+
+    def get_initial(self):
+        return {"occupancy": self.object.occupancy}
+
+    def cancel_url(self) -> str:
+        target = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        if target.startswith("/") and url_has_allowed_host_and_scheme(
+                target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()):
+            return target
+        return reverse("territory:building_register", args=[self.object.building_id])
+
+    def page_crumbs(self) -> dict:
+        return crumbs_for(self.object.building, self.request.user, register_link(self.object.building_id),
+                          (str(self.object), ""))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=self.cancel_url(), **kwargs)
+
+    def perform(self, form):
+        registry.set_dwelling_occupancy(self.object, actor=self.request.user,
+                                        occupancy=form.cleaned_data["occupancy"])
+        messages.success(self.request, _("Occupancy saved."))
+        return self.cancel_url()
 
 
 class TagEndView(RegistryFormView):

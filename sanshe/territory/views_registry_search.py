@@ -9,13 +9,11 @@ asks for full values with a reason. Every export is audited before the file is s
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,21 +23,23 @@ from django.views.generic import TemplateView, View
 
 from sanshe.accounts.roles import Perm
 from sanshe.core import audit
-from sanshe.core.exports import file_response, write_table
+from sanshe.core.exports import audited_export
 from sanshe.core.services import require
 from sanshe.core.views import PermissionRequiredMixin
 
+from . import registry
 from .filters_registry import (
     ResidentFilter,
     derived_tag_names,
+    territory_cascade,
     valid_tags_queryset,
     validate_page_size,
     years_ago,
 )
-from .models import Resident, TagType
+from .models import Node, Resident, TagType
 
 PAGE_SIZES = (20, 50, 100)
-MORE_FILTERS = ("tag", "age_min", "age_max", "status", "node", "registration_kind")
+MORE_FILTERS = ("tag", "details_missing", "age_min", "age_max", "status", "node", "registration_kind")
 DEFAULT_PAGE_SIZE = 50
 RELATED = ("household", "dwelling", "community", "grid", "compound", "building")
 
@@ -115,6 +115,7 @@ class ResidentRow:
         self.r = resident
         self.age = age_on(resident.birth_date, today)
         self.tags = [*derived_tag_names(resident, derived, today), *(t.tag_type.name for t in resident.valid_tags)]
+        self.tags_missing = {t.tag_type.name for t in resident.valid_tags if registry.tag_missing_details(t)}
 
     @property
     def place(self) -> str:
@@ -148,13 +149,17 @@ class ResidentSearchView(PermissionRequiredMixin, TemplateView):
         derived = [t for t in TagType.objects.filter(derived_min_age__isnull=False, is_active=True)]
         keep = [*params, *([("size", str(size))] if size != DEFAULT_PAGE_SIZE else [])]
         form = filterset.form
-        more = [form[n] for n in MORE_FILTERS]
+        more = [form[n] for n in MORE_FILTERS if n != "node"]
+        node = form.cleaned_data.get("node") if valid else None
         ctx.update(
             filter=filterset,
             form=form,
             primary_fields=[form["id_number"], form["phone"]],
             more_fields=more,
-            more_open=any((request.GET.get(n) or "").strip() for n in MORE_FILTERS) or any(f.errors for f in more),
+            more_open=any((request.GET.get(n) or "").strip() for n in MORE_FILTERS) or any(
+                f.errors for f in [*more, form["node"]]),
+            node_errors=form["node"].errors,
+            **territory_context(request.user, node),
             filtered=bool(params),
             valid=valid,
             rows=[ResidentRow(r, derived, today) for r in page.rows],
@@ -169,6 +174,28 @@ class ResidentSearchView(PermissionRequiredMixin, TemplateView):
             elderly_age=min((t.derived_min_age for t in derived), default=None),
         )
         return ctx
+
+
+def territory_context(user, node: Node | None) -> dict:
+    return {"territory_node": node.pk if node is not None else "", "territory_selects": territory_cascade(user, node)}
+
+
+class ResidentSearchTerritoryView(PermissionRequiredMixin, TemplateView):
+    """The territory picker of the search (htmx): the selects down to the node chosen (``pick``, or ``parent`` when
+    a select is set back to "all"). A node outside the user's territory is ignored (the picker starts over)."""
+
+    required_permission = Perm.REGISTRY_VIEW
+    template_name = "registry/search/_territory.html"
+
+    def get_context_data(self, **kwargs):
+        user, node = self.request.user, None
+        for name in ("pick", "parent"):
+            value = self.request.GET.get(name, "")
+            if value.isdigit():
+                node = (Node.objects.visible_to(user, Perm.REGISTRY_VIEW)
+                        .filter(pk=int(value), is_active=True).first())
+                break
+        return super().get_context_data(**territory_context(user, node), **kwargs)
 
 
 EXPORT_HEADERS = (
@@ -226,33 +253,26 @@ class ResidentExportView(PermissionRequiredMixin, View):
         if not full:
             qs = qs.defer("id_number", "phone")
         derived = list(TagType.objects.filter(derived_min_age__isnull=False, is_active=True))
-        now = timezone.localtime()
         active = filterset.active_filter()
-        table = write_table(
-            "xlsx", [h for h, _w in EXPORT_HEADERS],
-            _export_rows(qs[: limit + 1], full=full, today=today, derived=derived), max_rows=limit,
-            sheet_title=_("Residents"), column_widths=[w for _h, w in EXPORT_HEADERS],
-            truncated_note=_("Cut at %(n)d rows: the search matches more residents. Narrow the search and export "
-                             "again.") % {"n": limit},
-            notes_title=_("About this export"),
-            notes=lambda rows, truncated: [
-                (_("Exported at"), now.strftime("%Y-%m-%d %H:%M:%S")),
-                (_("Exported by"), request.user.get_username()),
-                (_("Filter"), json.dumps(active, ensure_ascii=False)),
-                (_("Rows"), rows),
-                (_("Cut"), _("yes") if truncated else _("no")),
-                (_("ID numbers and phones"), _("in full") if full else _("masked")),
-                *([(_("Reason"), reason)] if full else []),
-            ],
-        )
-        with transaction.atomic():
+
+        def record(table):
             audit.record(
                 "registry.residents.exported", actor=request.user, object_type="territory.resident",
                 object_repr=_("Residents"), message=reason[:500] if full else "",
                 extra={"filter": active, "rows": table.rows, "truncated": table.truncated,
                        "masked": not full, "reason": reason if full else ""},
             )
-        return file_response(table, f"residents-{now:%Y%m%d-%H%M%S}")
+
+        return audited_export(
+            "xlsx", [h for h, _w in EXPORT_HEADERS],
+            _export_rows(qs[: limit + 1], full=full, today=today, derived=derived),
+            user=request.user, basename="residents", record=record, max_rows=limit, sheet_title=_("Residents"),
+            column_widths=[w for _h, w in EXPORT_HEADERS], active_filter=active,
+            truncated_note=_("Cut at %(n)d rows: the search matches more residents. Narrow the search and export "
+                             "again.") % {"n": limit},
+            extra_notes=[(_("ID numbers and phones"), _("in full") if full else _("masked")),
+                         *([(_("Reason"), reason)] if full else [])],
+        )
 
 
-__all__ = ["ResidentSearchView", "ResidentExportView", "years_ago"]
+__all__ = ["ResidentSearchView", "ResidentExportView", "ResidentSearchTerritoryView", "years_ago"]

@@ -24,8 +24,9 @@ def new_key() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-KEY_A = new_key()
-KEY_B = new_key()
+# Fixed keys: test ids (parametrize) must be the same in every test process (pytest-xdist).
+KEY_A = base64.b64encode(bytes(range(32))).decode()
+KEY_B = base64.b64encode(bytes(range(32, 64))).decode()
 
 
 @pytest.fixture

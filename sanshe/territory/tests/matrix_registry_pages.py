@@ -47,6 +47,10 @@ def _pk(key):
     return kwargs
 
 
+def _dwelling(world, role, inside):
+    return {"pk": registry_data(world, inside)["household"].dwelling_id}
+
+
 _UNMASK_DATA = {"field": "phone", "reason": "矩阵测试"}
 
 MATRIX = {
@@ -63,4 +67,6 @@ MATRIX = {
     "territory:resident_unmask": UrlCase(UNMASK, kwargs=_pk("resident"), method="POST", data=_UNMASK_DATA),
     "territory:tag_add": UrlCase(MANAGE, kwargs=_pk("resident")),
     "territory:tag_end": UrlCase(MANAGE, kwargs=_pk("tag")),
+    "territory:tag_details": UrlCase(MANAGE, kwargs=_pk("tag")),
+    "territory:dwelling_occupancy": UrlCase(MANAGE, kwargs=_dwelling),
 }

@@ -103,6 +103,7 @@ MATRIX = {
     # pages
     "territory:resident_search": UrlCase(VIEW),
     "territory:resident_export": UrlCase(VIEW, method="POST", data={"name": "矩阵"}),
+    "territory:resident_search_territory": UrlCase(VIEW),
     "territory:tag_type_list": UrlCase(CONFIGURE),
     "territory:tag_type_create": UrlCase(CONFIGURE),
     "territory:tag_type_edit": UrlCase(CONFIGURE, kwargs=_tag_type, scoped=False),
