@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "sanshe.core",
     "sanshe.accounts",
     "sanshe.territory",
+    "sanshe.gridops",
     "sanshe.api",
 ]
 
@@ -243,6 +244,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "sanshe" / "static",
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    ("vendor/leaflet.markercluster", NODE_MODULES / "leaflet.markercluster" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
 STORAGES = {
@@ -263,6 +265,8 @@ SANSHE_AUDIT_EXPORT_MAX_ROWS = env_int("SANSHE_AUDIT_EXPORT_MAX_ROWS", 100_000)
 
 # --- Background tasks ------------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Enqueued by each running worker when due (task path → seconds): overdue events escalate one level up.
+SANSHE_PERIODIC_TASKS = {"sanshe.gridops.tasks.escalate_overdue_events": env_int("SANSHE_ESCALATION_SECONDS", 300)}
 SANSHE_WORKER_STALE_SECONDS = 60
 
 # --- API -------------------------------------------------------------------------------------------------------
@@ -287,6 +291,29 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set (several apps have a "state", "kind", "level" …).
+    "ENUM_NAME_OVERRIDES": {
+        "EventStateEnum": "sanshe.gridops.choices.EventState",
+        "EventActionEnum": "sanshe.gridops.choices.Action",
+        "EventSourceEnum": "sanshe.gridops.choices.Source",
+        "TimeLimitUnitEnum": "sanshe.gridops.choices.LimitUnit",
+        "HandlingUnitKindEnum": "sanshe.gridops.choices.UnitKind",
+        "RatingEnum": "sanshe.gridops.choices.Rating",
+        "EscalationLevelEnum": "sanshe.gridops.choices.EscalationLevel",
+        "ExtensionStateEnum": "sanshe.gridops.choices.ExtensionState",
+        "DisputeKindEnum": "sanshe.gridops.models.disputes.DisputeKind",
+        "RiskLevelEnum": "sanshe.gridops.models.disputes.RiskLevel",
+        "DisputeStateEnum": "sanshe.gridops.models.disputes.DisputeState",
+        "SettledLevelEnum": "sanshe.gridops.models.disputes.SettledLevel",
+        "PartyRoleEnum": "sanshe.gridops.models.disputes.PartyRole",
+        "SessionResultEnum": "sanshe.gridops.models.disputes.SessionResult",
+        "DisputeActionEnum": "sanshe.gridops.models.disputes.DisputeAction",
+        "AttachmentKindEnum": "sanshe.gridops.models.disputes.AttachmentKind",
+        "TerritoryLevelEnum": "sanshe.territory.choices.Level",
+        "ResidentUnitKindEnum": "sanshe.territory.choices.UnitKind",
+        "MoveKindEnum": "sanshe.territory.choices.MoveKind",
+        "RoleEnum": "sanshe.accounts.roles.Role",
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("sanshe.accounts.urls")),
     path("territory/", include("sanshe.territory.urls")),
+    path("gridops/", include("sanshe.gridops.urls")),
+    path("open311/v2/", include("sanshe.gridops.open311.urls")),
     path("audit/", include("sanshe.core.urls")),
     path("api/v1/", include("sanshe.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

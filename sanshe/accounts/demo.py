@@ -39,6 +39,10 @@ ACCOUNTS = [
     ("group_leader", Role.GROUP_LEADER, "compound", "郑文"),
     ("building_leader", Role.BUILDING_LEADER, "building", "孙淑珍"),
     ("supervisor", Role.SUPERVISOR, "community", "马德顺"),
+    # Grid governance: staff of 锦华街道城管科 (the street department of grid_worker's street; made a member of
+    # that handling unit by sanshe.gridops.demo_events) and a resident of grid 1 who reports and rates.
+    ("handler", Role.HANDLER, "street", "何志刚"),
+    ("resident", Role.RESIDENT, "grid", "林秀英"),
 ]
 
 

@@ -212,3 +212,27 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Notification(models.Model):
+    """A message in a user's in-application inbox (an event dispatched to his unit, a report he made that was
+    closed …). Written by :func:`sanshe.accounts.notifications.notify`; SMS copies go through the pluggable
+    SMS backend."""
+
+    user = models.ForeignKey(User, verbose_name=_("recipient"), on_delete=models.CASCADE,
+                             related_name="notifications")
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=255, blank=True)
+    kind = models.CharField(_("kind"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox")]
+
+    def __str__(self):
+        return self.title

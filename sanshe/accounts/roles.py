@@ -32,6 +32,7 @@ class Role(models.TextChoices):
     RESIDENT_UNIT = "resident_unit", _("Resident unit")
     RESIDENT = "resident", _("Resident")
     SUPERVISOR = "supervisor", _("Supervisory committee")
+    HANDLER = "handler", _("Department staff")
     SYSTEM_ADMIN = "system_admin", _("System administrator")
     SECURITY_ADMIN = "security_admin", _("Security administrator")
     AUDIT_ADMIN = "audit_admin", _("Audit administrator")
@@ -62,6 +63,18 @@ class Perm:
     REGISTRY_UNMASK = "registry.unmask"
     REGISTRY_EXPORT_UNMASKED = "registry.export_unmasked"
     REGISTRY_CONFIGURE = "registry.configure"
+    # Grid governance (社区治理云): events, dispatch, disputes, patrols.
+    EVENTS_VIEW = "gridops.view"  # read the events of one's territory
+    EVENTS_REPORT = "gridops.report"  # report an event (grid staff, desk, resident)
+    EVENTS_DISPATCH = "gridops.dispatch"  # the desk: accept, file, dispatch, close, extensions, revisits
+    EVENTS_HANDLE = "gridops.handle"  # a handling unit's staff: handle, feed back, return, ask for time
+    EVENTS_VERIFY = "gridops.verify"  # grid staff verify on site
+    EVENTS_SUPERVISE = "gridops.supervise"  # 督办 by street or district
+    EVENTS_CONFIGURE = "gridops.configure"  # catalogue, responsibility table, handling units
+    EVENTS_STATS = "gridops.stats"  # indicators and the dashboard
+    DISPUTES_VIEW = "gridops.disputes_view"
+    DISPUTES_MANAGE = "gridops.disputes_manage"
+    PATROL = "gridops.patrol"
 
 
 @dataclass(frozen=True)
@@ -74,30 +87,42 @@ _STAFF_VIEW = frozenset({Perm.TERRITORY_VIEW})
 # Grid staff read their grid's register and keep it current; they see ID numbers and phones masked.
 _GRID_STAFF = frozenset({Perm.TERRITORY_VIEW, Perm.REGISTRY_VIEW, Perm.REGISTRY_MANAGE})
 _ANY_LEVEL = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
+# Grid governance: the desk (community, street, district), grid staff in the field.
+_DESK = frozenset({Perm.EVENTS_VIEW, Perm.EVENTS_REPORT, Perm.EVENTS_DISPATCH, Perm.EVENTS_STATS,
+                   Perm.DISPUTES_VIEW, Perm.DISPUTES_MANAGE})
+_FIELD = frozenset({Perm.EVENTS_VIEW, Perm.EVENTS_REPORT, Perm.EVENTS_VERIFY, Perm.DISPUTES_VIEW,
+                    Perm.DISPUTES_MANAGE, Perm.PATROL})
 
 ROLE_SPECS: dict[str, RoleSpec] = {
     Role.DISTRICT_ADMIN: RoleSpec(
         (Level.DISTRICT,),
         frozenset({Perm.TERRITORY_VIEW, Perm.TERRITORY_MANAGE, Perm.ACCOUNTS_VIEW, Perm.ACCOUNTS_MANAGE,
-                   Perm.ROLES_GRANT, Perm.REGISTRY_VIEW, Perm.REGISTRY_IMPORT, Perm.REGISTRY_CONFIGURE}),
+                   Perm.ROLES_GRANT, Perm.REGISTRY_VIEW, Perm.REGISTRY_IMPORT, Perm.REGISTRY_CONFIGURE,
+                   Perm.EVENTS_SUPERVISE, Perm.EVENTS_CONFIGURE}) | _DESK,
     ),
-    Role.STREET_OFFICIAL: RoleSpec((Level.STREET,), _STAFF_VIEW | {Perm.REGISTRY_VIEW, Perm.REGISTRY_UNMASK}),
+    Role.STREET_OFFICIAL: RoleSpec(
+        (Level.STREET,), _STAFF_VIEW | _DESK | {Perm.REGISTRY_VIEW, Perm.REGISTRY_UNMASK, Perm.EVENTS_SUPERVISE},
+    ),
     Role.COMMUNITY_WORKER: RoleSpec(
         (Level.COMMUNITY,),
-        _STAFF_VIEW | {Perm.REGISTRY_VIEW, Perm.REGISTRY_MANAGE, Perm.REGISTRY_IMPORT, Perm.REGISTRY_UNMASK,
-                       Perm.REGISTRY_EXPORT_UNMASKED},
+        _STAFF_VIEW | _DESK | {Perm.REGISTRY_VIEW, Perm.REGISTRY_MANAGE, Perm.REGISTRY_IMPORT,
+                               Perm.REGISTRY_UNMASK, Perm.REGISTRY_EXPORT_UNMASKED},
     ),
-    Role.GRID_INSTRUCTOR: RoleSpec((Level.GRID,), _GRID_STAFF),
-    Role.GRID_LEADER: RoleSpec((Level.GRID,), _GRID_STAFF),
-    Role.GRID_WORKER: RoleSpec((Level.GRID,), _GRID_STAFF),
-    Role.GROUP_LEADER: RoleSpec((Level.GRID, Level.COMPOUND), _STAFF_VIEW | {Perm.REGISTRY_VIEW}),
-    Role.BUILDING_LEADER: RoleSpec((Level.BUILDING,), _STAFF_VIEW | {Perm.REGISTRY_VIEW}),
-    Role.SOCIAL_ORG: RoleSpec(_ANY_LEVEL, frozenset()),
+    Role.GRID_INSTRUCTOR: RoleSpec((Level.GRID,), _GRID_STAFF | _FIELD),
+    Role.GRID_LEADER: RoleSpec((Level.GRID,), _GRID_STAFF | _FIELD),
+    Role.GRID_WORKER: RoleSpec((Level.GRID,), _GRID_STAFF | _FIELD),
+    Role.GROUP_LEADER: RoleSpec((Level.GRID, Level.COMPOUND), _STAFF_VIEW | {Perm.REGISTRY_VIEW, Perm.EVENTS_REPORT}),
+    Role.BUILDING_LEADER: RoleSpec((Level.BUILDING,), _STAFF_VIEW | {Perm.REGISTRY_VIEW, Perm.EVENTS_REPORT}),
+    # A social organization may be a handling unit (it sees the events dispatched to it, nothing else).
+    Role.SOCIAL_ORG: RoleSpec(_ANY_LEVEL, frozenset({Perm.EVENTS_HANDLE})),
     Role.SOCIAL_WORKER: RoleSpec(_ANY_LEVEL, frozenset()),
     Role.VOLUNTEER: RoleSpec(_ANY_LEVEL, frozenset()),
     Role.RESIDENT_UNIT: RoleSpec(_ANY_LEVEL, frozenset()),
-    Role.RESIDENT: RoleSpec((Level.COMMUNITY, Level.GRID), frozenset()),
-    Role.SUPERVISOR: RoleSpec((Level.COMMUNITY,), _STAFF_VIEW),
+    # A resident reports events and follows (and rates) his own reports.
+    Role.RESIDENT: RoleSpec((Level.COMMUNITY, Level.GRID), frozenset({Perm.EVENTS_REPORT})),
+    Role.SUPERVISOR: RoleSpec((Level.COMMUNITY,), _STAFF_VIEW | {Perm.EVENTS_VIEW, Perm.DISPUTES_VIEW}),
+    # Staff of a street or district department (城管科, 住建局 …): the events dispatched to their unit.
+    Role.HANDLER: RoleSpec((Level.STREET, Level.DISTRICT, Level.COMMUNITY), frozenset({Perm.EVENTS_HANDLE})),
     Role.SYSTEM_ADMIN: RoleSpec(
         (Level.DISTRICT,),
         frozenset({Perm.TERRITORY_VIEW, Perm.TERRITORY_MANAGE, Perm.ACCOUNTS_VIEW, Perm.ACCOUNTS_MANAGE,

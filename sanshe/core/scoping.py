@@ -8,6 +8,10 @@ permission into one indexed equality per level, never a tree walk:
     street grant 7      →  WHERE street_id IN (7)
     grid grants 31, 32  →  WHERE grid_id IN (31, 32)
 
+A model may widen its scope by a relation that is not territory, in the same place: a classmethod
+``scope_extra_q(user, permission) -> Q | None`` is OR-ed in (an event is also visible to the staff of the
+handling unit it was dispatched to, and to the resident who reported it).
+
 Base views and viewsets apply it; nothing else filters by territory by hand.
 """
 
@@ -37,12 +41,16 @@ def scope_q(model, user, permission: str | None = None) -> models.Q | None:
     for level, node_id in user.scope_nodes(permission):
         if level in fields:
             by_level[level].add(node_id)
-    if not by_level:
-        return None
-    q = models.Q()
+    q = None
     for level, ids in sorted(by_level.items()):
         column = fields[level]
-        q |= models.Q(**{f"{column}__in": sorted(ids)}) if len(ids) > 1 else models.Q(**{column: next(iter(ids))})
+        term = models.Q(**{f"{column}__in": sorted(ids)}) if len(ids) > 1 else models.Q(**{column: next(iter(ids))})
+        q = term if q is None else q | term
+    extra = getattr(model, "scope_extra_q", None)
+    if extra is not None:
+        more = extra(user, permission)
+        if more is not None:
+            q = more if q is None else q | more
     return q
 
 

@@ -24,7 +24,8 @@ from django_tasks_db.models import DBTaskResult
 
 from sanshe.accounts.models import RoleGrant, User
 from sanshe.core.models import AuditEntry, WorkerHeartbeat
-from sanshe.territory.models import Node
+from sanshe.gridops.models import Event
+from sanshe.territory.models import Node, Resident
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 MANAGE = str(BASE_DIR / "manage.py")
@@ -175,12 +176,15 @@ def test_totp_code_prints_a_code_the_device_accepts():
 @pytest.mark.django_db
 def test_seed_demo_district_scale_adds_the_rest_with_one_audit_entry_per_level():
     call_command("seed_demo", stdout=io.StringIO())
-    audit_before = AuditEntry.objects.count()
-    call_command("seed_demo", "--scale", "district", stdout=io.StringIO())
+    levels = AuditEntry.objects.filter(action="demo.seeded", changes__level__isnull=False)
+    audit_before = levels.count()
+    call_command("seed_demo", "--scale", "district", "--residents", "2000", "--events", "500",
+                 stdout=io.StringIO())
     assert Node.objects.filter(level="street").count() == 14
     assert Node.objects.filter(level="community").count() == 108
     assert 1400 <= Node.objects.filter(level="grid").count() <= 1600
-    assert AuditEntry.objects.count() - audit_before == 5  # street, community, grid, compound, building
+    assert levels.count() - audit_before == 5  # one per level: street, community, grid, compound, building
+    assert Resident.objects.count() >= 2000 + 2000 and Event.objects.exclude(submission_key__startswith="demo:").count() == 500
     summary = AuditEntry.objects.filter(action="demo.seeded", changes__level="building").get()
     assert summary.changes["created"] == Node.objects.filter(level="building").count() - 288
     # Bulk-inserted nodes carry their ancestors and point to themselves, like service-made ones.
@@ -188,7 +192,8 @@ def test_seed_demo_district_scale_adds_the_rest_with_one_audit_entry_per_level()
     assert building.building_id == building.pk and building.compound_id == building.parent_id
     assert building.district.code == "510197" and building.street.code == building.code[:9] + "000"
     before = _counts()
-    call_command("seed_demo", "--scale", "district", stdout=io.StringIO())
+    call_command("seed_demo", "--scale", "district", "--residents", "2000", "--events", "500",
+                 stdout=io.StringIO())
     assert _counts() == before
 
 

@@ -28,8 +28,11 @@ FIRST = ["sanshe.territory"]
 class DemoContext:
     """What the apps' ``seed(ctx)`` functions share."""
 
-    def __init__(self, scale: str):
+    def __init__(self, scale: str, residents: int | None = None, events: int | None = None):
         self.scale = scale
+        # district scale: how many residents and events to add (None: the defaults, 1,000,000 and 2,000,000)
+        self.residents = residents
+        self.events = events
         self.nodes: dict = {}
         self.accounts: list[dict] = []
         self.created: Counter = Counter()
@@ -62,10 +65,14 @@ class Command(BaseCommand):
             help="demo: 3 streets, 6 communities, 24 grids (default); district: the Chenghua shape "
                  "(14 streets, 108 communities, ~1,500 grids, ~24,000 nodes) for benchmarks.",
         )
+        parser.add_argument("--residents", type=int, default=None,
+                            help="district scale: residents to add (default 1,000,000)")
+        parser.add_argument("--events", type=int, default=None,
+                            help="district scale: events to add (default 2,000,000)")
 
-    def handle(self, *args, scale: str, verbosity: int = 1, **options):
+    def handle(self, *args, scale: str, verbosity: int = 1, residents=None, events=None, **options):
         refuse_in_production("seed_demo")
-        ctx = DemoContext(scale)
+        ctx = DemoContext(scale, residents=residents, events=events)
         started = time.monotonic()
         for module_name in demo_modules():
             module = importlib.import_module(module_name)
@@ -74,10 +81,33 @@ class Command(BaseCommand):
                 module.seed(ctx)
             if verbosity >= 2:
                 self.stdout.write(f"  {module_name}.seed: {time.monotonic() - t0:.2f} s")
+        self._gridops(ctx, verbosity)
         elapsed = time.monotonic() - started
         if verbosity >= 1:
             self._report(ctx, elapsed)
         return None
+
+    def _gridops(self, ctx: DemoContext, verbosity: int) -> None:
+        """Grid governance: units, responsibility table and a year of events through the services
+        (``gridops.demo_events``); the disputes and patrols of ``gridops.demo_disputes`` when that module exists;
+        at district scale the 2,000,000 bulk events of ``gridops.demo_scale``."""
+        from sanshe.gridops import demo_events
+
+        t0 = time.monotonic()
+        with transaction.atomic():
+            demo_events.seed(ctx)
+            demo_events.seed_disputes_and_patrols(ctx)
+        if verbosity >= 2:
+            self.stdout.write(f"  sanshe.gridops.demo_events.seed: {time.monotonic() - t0:.2f} s")
+        if ctx.scale == "district":
+            from sanshe.gridops import demo_scale
+
+            t0 = time.monotonic()
+            added = demo_scale.seed(ctx) if ctx.events is None else demo_scale.seed(ctx, count=ctx.events)
+            if verbosity >= 1 and added:
+                seconds = time.monotonic() - t0
+                self.stdout.write(f"Grid governance at district scale: {added:,} events in {seconds:.1f} s "
+                                  f"({added / seconds:,.0f} events/s).")
 
     def _report(self, ctx: DemoContext, elapsed: float) -> None:
         district = ctx.nodes.get("district")
