@@ -14,6 +14,8 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # Extra arguments for pytest, e.g. `make test ARGS="-k territory -x"`.
 ARGS   ?=
+# Test processes (pytest-xdist): one per core by default; JOBS=0 runs in this process.
+JOBS   ?= auto
 
 PY_STAMP   := $(VENV)/.sanshe-installed
 NODE_STAMP := node_modules/.sanshe-installed
@@ -86,7 +88,7 @@ totp: deps
 test: deps
 	@.ci/ensure-chromium
 	@.ci/describe-database
-	@$(PY) -m pytest $(ARGS); rc=$$?; \
+	@$(PY) -m pytest $(if $(filter 0,$(JOBS)),,-n $(JOBS)) $(ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
 	  echo "!! pytest collected no tests (exit code 5)$(if $(ARGS), for ARGS=$(ARGS),)"; \
 	  if [ -n "$$CI" ]; then exit 1; else exit 0; fi; \
