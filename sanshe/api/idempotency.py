@@ -9,12 +9,13 @@ import hashlib
 import json
 from functools import wraps
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from sanshe.core import txn
 from sanshe.core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -68,7 +69,7 @@ def idempotent(handler, request):
         if existing is not None:
             return _replay(existing, fingerprint)
         try:
-            with transaction.atomic():
+            with txn.atomic():  # the audit chain and counters are touched at its end, just before the commit
                 record = IdempotencyRecord.objects.create(
                     user=req.user, key=key, method=req.method, path=req.path[:500], fingerprint=fingerprint
                 )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from django.db import models, transaction
 from django.utils import timezone
 
-from . import context
+from . import context, txn
 from .masking import MASKERS
 from .models import AuditChainHead, AuditEntry
 
@@ -121,7 +121,11 @@ def record(
     username: str = "",
     extra: dict | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain, inside the current transaction (a savepoint if one is open)."""
+    """Append one entry to the chain, inside the current transaction (a savepoint if one is open).
+
+    Inside a :func:`sanshe.core.txn.atomic` block the entry is written at the block's end, just before the
+    commit; the returned entry gets its ``pk``, ``seq`` and ``hash`` then.
+    """
     ctx = context.current()
     if actor is None:
         actor = ctx.user
@@ -137,32 +141,39 @@ def record(
     if extra:
         changes = {**changes, **_jsonable(extra)}
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    with transaction.atomic():
+    entry = AuditEntry(
+        at=timezone.now(),
+        user=user,
+        username=(user.get_username() if user else username)[:150],
+        roles=roles,
+        territory=territory[:255],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        object_repr=object_repr[:255],
+        changes=changes,
+        ip=ctx.ip,
+        request_id=ctx.request_id,
+        result=result,
+        message=message,
+    )
+    # Chained as late as the transaction allows (see sanshe.core.txn): the head row's lock is then held for
+    # the last statements only, not for the rest of the caller's work.
+    txn.defer(lambda: _append(entry))
+    return entry
+
+
+def _append(entry: AuditEntry) -> None:
+    """Link ``entry`` to the chain's head and write it (the head row stays locked until the commit)."""
+    with transaction.atomic(savepoint=False):  # a failure here fails the caller's transaction: no savepoint
         head = AuditChainHead.objects.select_for_update().get_or_create(pk=1)[0]
-        entry = AuditEntry(
-            seq=head.seq + 1,
-            at=timezone.now(),
-            user=user,
-            username=(user.get_username() if user else username)[:150],
-            roles=roles,
-            territory=territory[:255],
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id)[:64],
-            object_repr=object_repr[:255],
-            changes=changes,
-            ip=ctx.ip,
-            request_id=ctx.request_id,
-            result=result,
-            message=message,
-            prev_hash=head.hash,
-        )
+        entry.seq = head.seq + 1
+        entry.prev_hash = head.hash
         entry.hash = compute_hash(entry)
         entry.save(force_insert=True)
         head.seq = entry.seq
         head.hash = entry.hash
         head.save(update_fields=["seq", "hash"])
-    return entry
 
 
 @dataclass

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from sanshe.accounts.roles import Perm
 from sanshe.api.idempotency import HEADER
+from sanshe.api.serializers import ModelSerializer
 from sanshe.api.viewsets import ScopedViewSet
 from sanshe.core.exceptions import OutOfScope
 from sanshe.territory.models import Household, Node
@@ -66,7 +67,7 @@ def light_of(event: Event, now=None) -> str:
 
 
 # --- serializers -------------------------------------------------------------------------------------------
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     """An event as lists show it; the reporter's phone masked."""
 
     category_name = serializers.CharField(source="category.name", read_only=True)
@@ -93,14 +94,14 @@ class EventSerializer(serializers.ModelSerializer):
         return services.event_url(event)
 
 
-class PhotoSerializer(serializers.ModelSerializer):
+class PhotoSerializer(ModelSerializer):
     class Meta:
         model = EventPhoto
         fields = ["id", "step", "content_type", "size", "sha256", "uploaded_at"]
         read_only_fields = fields
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
     photos = PhotoSerializer(many=True, read_only=True)
 
@@ -342,8 +343,10 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         result = services.report_event(
             actor=request.user, submission_key=key or None, source=data.pop("source", None) or self._default_source(
                 request.user), **data)
-        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return self._detail(result.event.pk, code, duplicates=result.duplicates)
+        if not result.created:  # a retry: the event as it is now
+            return self._detail(result.event.pk, status.HTTP_200_OK, duplicates=result.duplicates)
+        ctx = {**self.get_serializer_context(), "duplicates": result.duplicates}
+        return Response(EventDetailSerializer(result.event, context=ctx).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):

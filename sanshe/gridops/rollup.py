@@ -19,6 +19,8 @@ from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from sanshe.core import txn
+
 from .choices import SATISFIED_RATINGS, EventState
 from .models import Event
 from .models.rollup import ROLLUP_COUNTERS, ROLLUP_KEY, EventRollup, RollupGrain
@@ -91,7 +93,9 @@ def apply(old: dict | None, new: dict | None) -> None:
     # in key order: concurrent transactions lock the rows they share in the same order (no deadlock)
     rows = sorted((key, values) for key, values in deltas.items() if any(values.values()))
     if rows:
-        _upsert(rows)
+        # just before the commit (sanshe.core.txn): concurrent reports of one street, day and category share
+        # these rows, and each holds their locks from here to its commit
+        txn.defer(lambda: _upsert(rows))
 
 
 def _upsert(rows: list[tuple[tuple, dict]]) -> None:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from sanshe.accounts.models import RoleGrant, User
 from sanshe.accounts.notifications import notify
 from sanshe.accounts.roles import ROLE_SPECS, Perm
-from sanshe.core import audit
+from sanshe.core import audit, txn
 from sanshe.core.exceptions import Denied, OutOfScope
 from sanshe.core.masking import mask_phone
 from sanshe.core.services import require
@@ -102,13 +102,25 @@ def check_photos(photos: Sequence) -> list[tuple[bytes, str, str]]:
     return checked
 
 
-def _store_photos(event: Event, step: EventStep | None, photos: list[tuple[bytes, str, str]], actor) -> None:
+def _store_photos(event: Event, step: EventStep | None, photos: list[tuple[bytes, str, str]],
+                  actor) -> list[EventPhoto]:
+    stored = []
     for i, (data, content_type, ext) in enumerate(photos, start=1):
         digest = hashlib.sha256(data).hexdigest()
         photo = EventPhoto(event=event, step=step, content_type=content_type, size=len(data), sha256=digest,
                            uploaded_by=actor if getattr(actor, "pk", None) else None)
         photo.image.save(f"{step.pk if step else 0}-{i}-{digest[:12]}.{ext}", ContentFile(data), save=False)
         photo.save()
+        stored.append(photo)
+    return stored
+
+
+def _prefetched(obj, name: str, items: list) -> None:
+    """Give ``obj.<name>.all()`` these objects without a query, as ``prefetch_related`` would."""
+    qs = getattr(obj, name).all()
+    qs._result_cache = list(items)
+    qs._prefetch_done = True
+    obj._prefetched_objects_cache = {**getattr(obj, "_prefetched_objects_cache", {}), name: qs}
 
 
 def _actor_name(actor) -> str:
@@ -204,14 +216,17 @@ def likely_duplicates(*, category: EventCategory, district_id: int, latitude, lo
         reported_at__gte=at - dt.timedelta(hours=cfg.duplicate_window_hours), reported_at__lte=at,
         latitude__range=(Decimal(str(lat - dlat)), Decimal(str(lat + dlat))),
         longitude__range=(Decimal(str(lng - dlng)), Decimal(str(lng + dlng))),
-    ).exclude(pk=exclude_id).select_related("category"))
-    found = []
-    for event in candidates[:200]:
-        d = distance_m(lat, lng, float(event.latitude), float(event.longitude))
+    ).exclude(pk=exclude_id).values_list("pk", "latitude", "longitude"))
+    near = {}
+    for pk, e_lat, e_lng in candidates[:200]:  # points only: the few nearest are then read whole
+        d = distance_m(lat, lng, float(e_lat), float(e_lng))
         if d <= cfg.duplicate_radius_m:
-            event.distance_m = round(d)
-            found.append(event)
-    return sorted(found, key=lambda e: e.distance_m)[:limit]
+            near[pk] = round(d)
+    nearest = sorted(near, key=lambda pk: (near[pk], pk))[:limit]
+    found = list(Event.objects.filter(pk__in=nearest).select_related("category")) if nearest else []
+    for event in found:
+        event.distance_m = near[event.pk]
+    return sorted(found, key=lambda e: (e.distance_m, e.pk))
 
 
 # --- responsibility ------------------------------------------------------------------------------------------
@@ -288,9 +303,8 @@ def report_event(*, actor, category: EventCategory, description: str, node: Node
     if errors:
         raise ValidationError(errors)
 
-    with transaction.atomic():
+    with txn.atomic():  # the rollup's and the audit chain's shared rows are written at its end
         if node is not None:
-            node = Node.objects.get(pk=node.pk)
             if user is not None and not Node.objects.visible_to(user, Perm.EVENTS_REPORT).filter(pk=node.pk).exists():
                 _refuse("node", _("You can only report in your own territory."))
             if node.level in (Level.DISTRICT, Level.STREET, Level.COMMUNITY):
@@ -328,7 +342,9 @@ def report_event(*, actor, category: EventCategory, description: str, node: Node
         step = EventStep.objects.create(event=event, action=Action.REPORT, from_state="", to_state=event.state,
                                         actor=user, actor_name=_actor_name(user) or event.reporter_name,
                                         at=event.reported_at, note=description[:2000], public=True)
-        _store_photos(event, step, checked, user)
+        # the new event comes back with its one step and photos in hand (the API answers without reading back)
+        _prefetched(step, "photos", _store_photos(event, step, checked, user))
+        _prefetched(event, "steps", [step])
         if household is not None:
             from sanshe.territory.registry import add_timeline_entry
 
@@ -337,7 +353,6 @@ def report_event(*, actor, category: EventCategory, description: str, node: Node
                                url=event_url(event), permission=Perm.EVENTS_VIEW, at=event.reported_at)
         notify(desk_users(event), title=_("New event %(number)s: %(title)s") % {
             "number": event.number, "title": event.title}, url=event_url(event), kind="gridops.reported")
-        # Last: the audit chain's head row stays locked from here to the commit (concurrent reports queue on it).
         audit.record("gridops.event.reported", obj=event, after=audit.snapshot(event), actor=user)
     duplicates = likely_duplicates(category=category, district_id=event.district_id, latitude=latitude,
                                    longitude=longitude, at=event.reported_at, exclude_id=event.pk)
@@ -406,7 +421,7 @@ def transition(event: Event, action: str, *, actor, note: str = "", unit: Handli
     user = _user_or_none(actor)
     note = (note or "").strip()
     checked = check_photos(photos)
-    with transaction.atomic():
+    with txn.atomic():
         # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the handling unit's outer join
         event = (Event.objects.select_for_update(of=("self",)).select_related("category", "handling_unit")
                  .get(pk=event.pk))
