@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "sanshe.accounts",
     "sanshe.territory",
     "sanshe.gridops",
+    "sanshe.servicedesk",
     "sanshe.api",
 ]
 

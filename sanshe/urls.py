@@ -13,6 +13,7 @@ urlpatterns = [
     path("territory/", include("sanshe.territory.urls")),
     path("gridops/", include("sanshe.gridops.urls")),
     path("open311/v2/", include("sanshe.gridops.open311.urls")),
+    path("services/", include("sanshe.servicedesk.urls")),
     path("audit/", include("sanshe.core.urls")),
     path("api/v1/", include("sanshe.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

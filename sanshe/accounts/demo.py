@@ -43,6 +43,10 @@ ACCOUNTS = [
     # that handling unit by sanshe.gridops.demo_events) and a resident of grid 1 who reports and rates.
     ("handler", Role.HANDLER, "street", "何志刚"),
     ("resident", Role.RESIDENT, "grid", "林秀英"),
+    # Service cloud: a window clerk of community 1's service station, and the service staff of the district's
+    # 人力资源和社会保障局 (made a member of that department by sanshe.servicedesk.demo).
+    ("window_clerk", Role.WINDOW_CLERK, "community", "冯晓燕"),
+    ("dept_handler", Role.DEPT_HANDLER, "district", "邓国强"),
 ]
 
 

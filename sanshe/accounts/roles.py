@@ -33,6 +33,8 @@ class Role(models.TextChoices):
     RESIDENT = "resident", _("Resident")
     SUPERVISOR = "supervisor", _("Supervisory committee")
     HANDLER = "handler", _("Department staff")
+    WINDOW_CLERK = "window_clerk", _("Window clerk")
+    DEPT_HANDLER = "dept_handler", _("Department service handler")
     SYSTEM_ADMIN = "system_admin", _("System administrator")
     SECURITY_ADMIN = "security_admin", _("Security administrator")
     AUDIT_ADMIN = "audit_admin", _("Audit administrator")
@@ -75,6 +77,13 @@ class Perm:
     DISPUTES_VIEW = "gridops.disputes_view"
     DISPUTES_MANAGE = "gridops.disputes_manage"
     PATROL = "gridops.patrol"
+    # Service cloud (社区服务云 · 政务服务云): the one window, the departments' queues, certificates.
+    SERVICES_VIEW = "servicedesk.view"  # read the applications, appointments and certificates of one's territory
+    SERVICES_ACCEPT = "servicedesk.accept"  # a window: accept any item, take materials, book, hand back
+    SERVICES_HANDLE = "servicedesk.handle"  # a department's staff: handle what was routed to the department
+    SERVICES_CERTIFY = "servicedesk.certify"  # issue and revoke the community's certificates (证明)
+    SERVICES_CONFIGURE = "servicedesk.configure"  # catalogue, stations, slots, certificate types
+    SERVICES_STATS = "servicedesk.stats"  # per station and window: applications, on-time rate, satisfaction
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,7 @@ _ANY_LEVEL = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
 # Grid governance: the desk (community, street, district), grid staff in the field.
 _DESK = frozenset({Perm.EVENTS_VIEW, Perm.EVENTS_REPORT, Perm.EVENTS_DISPATCH, Perm.EVENTS_STATS,
                    Perm.DISPUTES_VIEW, Perm.DISPUTES_MANAGE})
+_WINDOW = frozenset({Perm.SERVICES_VIEW, Perm.SERVICES_ACCEPT, Perm.SERVICES_STATS, Perm.SERVICES_CERTIFY})
 _FIELD = frozenset({Perm.EVENTS_VIEW, Perm.EVENTS_REPORT, Perm.EVENTS_VERIFY, Perm.DISPUTES_VIEW,
                     Perm.DISPUTES_MANAGE, Perm.PATROL})
 
@@ -98,15 +108,17 @@ ROLE_SPECS: dict[str, RoleSpec] = {
         (Level.DISTRICT,),
         frozenset({Perm.TERRITORY_VIEW, Perm.TERRITORY_MANAGE, Perm.ACCOUNTS_VIEW, Perm.ACCOUNTS_MANAGE,
                    Perm.ROLES_GRANT, Perm.REGISTRY_VIEW, Perm.REGISTRY_IMPORT, Perm.REGISTRY_CONFIGURE,
-                   Perm.EVENTS_SUPERVISE, Perm.EVENTS_CONFIGURE}) | _DESK,
+                   Perm.EVENTS_SUPERVISE, Perm.EVENTS_CONFIGURE, Perm.SERVICES_VIEW, Perm.SERVICES_STATS,
+                   Perm.SERVICES_CONFIGURE}) | _DESK,
     ),
     Role.STREET_OFFICIAL: RoleSpec(
-        (Level.STREET,), _STAFF_VIEW | _DESK | {Perm.REGISTRY_VIEW, Perm.REGISTRY_UNMASK, Perm.EVENTS_SUPERVISE},
+        (Level.STREET,), _STAFF_VIEW | _DESK | {Perm.REGISTRY_VIEW, Perm.REGISTRY_UNMASK, Perm.EVENTS_SUPERVISE,
+                                                Perm.SERVICES_VIEW, Perm.SERVICES_STATS},
     ),
     Role.COMMUNITY_WORKER: RoleSpec(
         (Level.COMMUNITY,),
-        _STAFF_VIEW | _DESK | {Perm.REGISTRY_VIEW, Perm.REGISTRY_MANAGE, Perm.REGISTRY_IMPORT,
-                               Perm.REGISTRY_UNMASK, Perm.REGISTRY_EXPORT_UNMASKED},
+        _STAFF_VIEW | _DESK | _WINDOW | {Perm.REGISTRY_VIEW, Perm.REGISTRY_MANAGE, Perm.REGISTRY_IMPORT,
+                                         Perm.REGISTRY_UNMASK, Perm.REGISTRY_EXPORT_UNMASKED},
     ),
     Role.GRID_INSTRUCTOR: RoleSpec((Level.GRID,), _GRID_STAFF | _FIELD),
     Role.GRID_LEADER: RoleSpec((Level.GRID,), _GRID_STAFF | _FIELD),
@@ -123,6 +135,10 @@ ROLE_SPECS: dict[str, RoleSpec] = {
     Role.SUPERVISOR: RoleSpec((Level.COMMUNITY,), _STAFF_VIEW | {Perm.EVENTS_VIEW, Perm.DISPUTES_VIEW}),
     # Staff of a street or district department (城管科, 住建局 …): the events dispatched to their unit.
     Role.HANDLER: RoleSpec((Level.STREET, Level.DISTRICT, Level.COMMUNITY), frozenset({Perm.EVENTS_HANDLE})),
+    # The window of a community service station (一窗受理): any item, the registry to find the applicant.
+    Role.WINDOW_CLERK: RoleSpec((Level.COMMUNITY,), _STAFF_VIEW | _WINDOW | {Perm.REGISTRY_VIEW}),
+    # A department's service staff (人社、民政、残联 …): the applications routed to their department.
+    Role.DEPT_HANDLER: RoleSpec((Level.DISTRICT, Level.STREET), frozenset({Perm.SERVICES_HANDLE})),
     Role.SYSTEM_ADMIN: RoleSpec(
         (Level.DISTRICT,),
         frozenset({Perm.TERRITORY_VIEW, Perm.TERRITORY_MANAGE, Perm.ACCOUNTS_VIEW, Perm.ACCOUNTS_MANAGE,

@@ -4,10 +4,11 @@ from rest_framework.routers import DefaultRouter
 
 from sanshe.accounts import api as accounts_api
 from sanshe.gridops import api as gridops_api
+from sanshe.servicedesk import api as servicedesk_api
 from sanshe.territory import api as territory_api
 
 router = DefaultRouter()
-for module in (territory_api, accounts_api, gridops_api):
+for module in (territory_api, accounts_api, gridops_api, servicedesk_api):
     module.register(router)
 
 urlpatterns = router.urls

@@ -105,6 +105,23 @@ class Calendar:
             return self.add_working_seconds(start, value * self.day_seconds)
         raise ValueError(f"unknown time-limit unit {unit!r}")
 
+    def working_seconds_between(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Working time from ``start`` to ``end`` (aware; 0 when ``end`` is not after ``start``): how long a
+        clock that counts working time ran, or stood still."""
+        if end <= start:
+            return 0
+        a = timezone.localtime(start).replace(tzinfo=None)
+        b = timezone.localtime(end).replace(tzinfo=None)
+        total, day = 0, a.date()
+        while day <= b.date():
+            if self.is_workday(day):
+                lo = max(dt.datetime.combine(day, self.start), a)
+                hi = min(dt.datetime.combine(day, self.end), b)
+                if hi > lo:
+                    total += int((hi - lo).total_seconds())
+            day += dt.timedelta(days=1)
+        return total
+
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days in [start, end] (for reports)."""
         n, day = 0, start

@@ -1,0 +1,5 @@
+"""API of the service cloud: applications."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""API of the service cloud: catalogue."""
+
+
+def register(router) -> None:
+    pass
