@@ -23,7 +23,7 @@ from sanshe.accounts.models import User
 from sanshe.accounts.notifications import notify
 from sanshe.accounts.roles import Perm
 from sanshe.core import audit, txn
-from sanshe.core.exceptions import Denied
+from sanshe.core.exceptions import Denied, OutOfScope
 from sanshe.core.masking import mask_id_number, mask_phone
 from sanshe.core.services import require, require_visible
 from sanshe.core.validators import validate_id_number, validate_phone
@@ -92,13 +92,14 @@ def first_deadline(item: ServiceItem, received_at: dt.datetime, calendar: Calend
     return calendar.deadline(received_at, max(1, item.time_limit_days), "working_days")
 
 
-def remaining_working_seconds(application: Application, now: dt.datetime | None = None) -> int | None:
+def remaining_working_seconds(application: Application, now: dt.datetime | None = None,
+                              calendar: Calendar | None = None) -> int | None:
     """Working time left before the deadline (negative: overdue); None when finished. While the clock stands
-    (补正) the time left is frozen at the moment it stopped."""
+    (补正) the time left is frozen at the moment it stopped. Lists pass one ``calendar`` for all their rows."""
     if application.state in FINAL_STATES or application.deadline is None:
         return None
     now = now or timezone.now()
-    calendar = calendar_for(application)
+    calendar = calendar or calendar_for(application)
     at = application.paused_since or now
     if at <= application.deadline:
         return calendar.working_seconds_between(at, application.deadline)
@@ -286,10 +287,16 @@ def _check_actor(application: Application, step, actor, *, applicant_verified: b
         raise Denied(Perm.SERVICES_ACCEPT, application)
     if actor is None or not actor.is_authenticated:
         raise Denied(step.permission or "", application)
+    if step.who == Who.ANYONE and actor.has_permission(Perm.SERVICES_HANDLE) and \
+            actor.unit_memberships.filter(unit_id=application.department_id).exists():
+        return  # the department's staff note what they do, without reading the rest of the territory
     require(actor, step.permission)
     if step.who == Who.DEPARTMENT:
         if not actor.unit_memberships.filter(unit_id=application.department_id).exists():
             _refuse("action", _("Only the staff of %(unit)s take this step.") % {"unit": application.department})
+    elif step.who == Who.ANYONE:
+        if not Application.objects.visible_to(actor, Perm.SERVICES_VIEW).filter(pk=application.pk).exists():
+            raise OutOfScope(Perm.SERVICES_VIEW, application)
     elif step.who == Who.WINDOW:
         if not Application.objects.visible_to(actor, Perm.SERVICES_ACCEPT).filter(pk=application.pk).exists():
             _refuse("action", _("Only a window of the application's territory takes this step."))
@@ -305,7 +312,7 @@ def allowed_actions(application: Application, user) -> list[str]:
             continue
         try:
             _check_actor(application, step, user, applicant_verified=False)
-        except (Denied, TransitionRefused):
+        except (Denied, OutOfScope, TransitionRefused):
             continue
         found.append(str(action))
     return found

@@ -5,5 +5,5 @@ from django.urls import path
 from . import views_public as views
 
 urlpatterns = [
-    path("track/", views.track, name="track"),
+    path("track/", views.TrackView.as_view(), name="track"),
 ]

@@ -65,7 +65,7 @@ def test_missing_material_at_acceptance_starts_in_supplement_with_the_clock_stop
 def test_the_whole_loop_with_a_pause_and_a_rating(sworld):
     clerk, handler = sworld.user("window_clerk"), sworld.user("dept_handler")
     app = accept(sworld, at=at(2026, 11, 2, 9, 30))  # Monday
-    assert allowed_actions(app, handler) == ["start", "request_supplement", "complete", "refuse"]
+    assert allowed_actions(app, handler) == ["start", "request_supplement", "complete", "refuse", "comment"]
     assert "start" not in allowed_actions(app, clerk)
     app = transition(app, Action.START, actor=handler, at=at(2026, 11, 3))
     app = transition(app, Action.REQUEST_SUPPLEMENT, actor=handler, missing=["社保缴费证明"],
