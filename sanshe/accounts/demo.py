@@ -47,6 +47,11 @@ ACCOUNTS = [
     # 人力资源和社会保障局 (made a member of that department by sanshe.servicedesk.demo).
     ("window_clerk", Role.WINDOW_CLERK, "community", "冯晓燕"),
     ("dept_handler", Role.DEPT_HANDLER, "district", "邓国强"),
+    # 五单法 and the hotline: community 1's party secretary, a 12343 operator of the district, and the staff of a
+    # social organization that takes orders (a provider of the demo's provider directory).
+    ("party_secretary", Role.PARTY_SECRETARY, "community", "罗建军"),
+    ("hotline_operator", Role.HOTLINE_OPERATOR, "district", "谢婷"),
+    ("social_org", Role.SOCIAL_ORG, "street", "陈晓梅"),
 ]
 
 

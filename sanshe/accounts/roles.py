@@ -35,6 +35,8 @@ class Role(models.TextChoices):
     HANDLER = "handler", _("Department staff")
     WINDOW_CLERK = "window_clerk", _("Window clerk")
     DEPT_HANDLER = "dept_handler", _("Department service handler")
+    PARTY_SECRETARY = "party_secretary", _("Community party secretary")
+    HOTLINE_OPERATOR = "hotline_operator", _("Hotline operator")
     SYSTEM_ADMIN = "system_admin", _("System administrator")
     SECURITY_ADMIN = "security_admin", _("Security administrator")
     AUDIT_ADMIN = "audit_admin", _("Audit administrator")
@@ -84,6 +86,20 @@ class Perm:
     SERVICES_CERTIFY = "servicedesk.certify"  # issue and revoke the community's certificates (证明)
     SERVICES_CONFIGURE = "servicedesk.configure"  # catalogue, stations, slots, certificate types
     SERVICES_STATS = "servicedesk.stats"  # per station and window: applications, on-time rate, satisfaction
+    # 五单法 demand orders: 群众点单 → 社区党组织下单 → 社会组织接单 → 社区监委会督单 → 街道党工委验单.
+    ORDERS_VIEW = "servicedesk.orders_view"  # read the needs and orders of one's territory
+    ORDERS_PLACE = "servicedesk.orders_place"  # 点单: record a need (a resident his own; staff for residents)
+    ORDERS_ISSUE = "servicedesk.orders_issue"  # 下单: the community party organization reviews, merges, issues
+    ORDERS_TAKE = "servicedesk.orders_take"  # 接单: a provider (social organization) accepts or bids
+    ORDERS_SUPERVISE = "servicedesk.orders_supervise"  # 督单: the supervisory committee records its checks
+    ORDERS_VERIFY = "servicedesk.orders_verify"  # 验单: the street verifies, with the residents' evaluation
+    # 12343 hotline, message box (信箱留言) and suggestions (建言献策).
+    HOTLINE = "servicedesk.hotline"  # record calls, decide, follow up (回访)
+    MESSAGES_ANSWER = "servicedesk.messages_answer"  # answer residents' messages and suggestions in public
+    # Community work admission (社区工作准入): the approved list and the burden it puts on communities.
+    ADMISSION_SUBMIT = "servicedesk.admission_submit"  # a department submits a task for communities
+    ADMISSION_REVIEW = "servicedesk.admission_review"  # keep the approved list (工作指导目录), admit or refuse
+    ADMISSION_VIEW = "servicedesk.admission_view"  # read the tasks and the burden page of one's territory
 
 
 @dataclass(frozen=True)
@@ -100,6 +116,8 @@ _ANY_LEVEL = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
 _DESK = frozenset({Perm.EVENTS_VIEW, Perm.EVENTS_REPORT, Perm.EVENTS_DISPATCH, Perm.EVENTS_STATS,
                    Perm.DISPUTES_VIEW, Perm.DISPUTES_MANAGE})
 _WINDOW = frozenset({Perm.SERVICES_VIEW, Perm.SERVICES_ACCEPT, Perm.SERVICES_STATS, Perm.SERVICES_CERTIFY})
+# The community's side of the service cloud beyond the window: needs and orders, messages, the burden page.
+_COMMUNITY_SERVICES = frozenset({Perm.ORDERS_VIEW, Perm.ORDERS_PLACE, Perm.MESSAGES_ANSWER, Perm.ADMISSION_VIEW})
 _FIELD = frozenset({Perm.EVENTS_VIEW, Perm.EVENTS_REPORT, Perm.EVENTS_VERIFY, Perm.DISPUTES_VIEW,
                     Perm.DISPUTES_MANAGE, Perm.PATROL})
 
@@ -109,15 +127,17 @@ ROLE_SPECS: dict[str, RoleSpec] = {
         frozenset({Perm.TERRITORY_VIEW, Perm.TERRITORY_MANAGE, Perm.ACCOUNTS_VIEW, Perm.ACCOUNTS_MANAGE,
                    Perm.ROLES_GRANT, Perm.REGISTRY_VIEW, Perm.REGISTRY_IMPORT, Perm.REGISTRY_CONFIGURE,
                    Perm.EVENTS_SUPERVISE, Perm.EVENTS_CONFIGURE, Perm.SERVICES_VIEW, Perm.SERVICES_STATS,
-                   Perm.SERVICES_CONFIGURE}) | _DESK,
+                   Perm.SERVICES_CONFIGURE, Perm.ORDERS_VIEW, Perm.MESSAGES_ANSWER, Perm.ADMISSION_VIEW,
+                   Perm.ADMISSION_REVIEW}) | _DESK,
     ),
     Role.STREET_OFFICIAL: RoleSpec(
         (Level.STREET,), _STAFF_VIEW | _DESK | {Perm.REGISTRY_VIEW, Perm.REGISTRY_UNMASK, Perm.EVENTS_SUPERVISE,
-                                                Perm.SERVICES_VIEW, Perm.SERVICES_STATS},
+                                                Perm.SERVICES_VIEW, Perm.SERVICES_STATS, Perm.ORDERS_VIEW,
+                                                Perm.ORDERS_VERIFY, Perm.MESSAGES_ANSWER, Perm.ADMISSION_VIEW},
     ),
     Role.COMMUNITY_WORKER: RoleSpec(
         (Level.COMMUNITY,),
-        _STAFF_VIEW | _DESK | _WINDOW | {Perm.REGISTRY_VIEW, Perm.REGISTRY_MANAGE, Perm.REGISTRY_IMPORT,
+        _STAFF_VIEW | _DESK | _WINDOW | _COMMUNITY_SERVICES | {Perm.REGISTRY_VIEW, Perm.REGISTRY_MANAGE, Perm.REGISTRY_IMPORT,
                                          Perm.REGISTRY_UNMASK, Perm.REGISTRY_EXPORT_UNMASKED},
     ),
     Role.GRID_INSTRUCTOR: RoleSpec((Level.GRID,), _GRID_STAFF | _FIELD),
@@ -126,19 +146,30 @@ ROLE_SPECS: dict[str, RoleSpec] = {
     Role.GROUP_LEADER: RoleSpec((Level.GRID, Level.COMPOUND), _STAFF_VIEW | {Perm.REGISTRY_VIEW, Perm.EVENTS_REPORT}),
     Role.BUILDING_LEADER: RoleSpec((Level.BUILDING,), _STAFF_VIEW | {Perm.REGISTRY_VIEW, Perm.EVENTS_REPORT}),
     # A social organization may be a handling unit (it sees the events dispatched to it, nothing else).
-    Role.SOCIAL_ORG: RoleSpec(_ANY_LEVEL, frozenset({Perm.EVENTS_HANDLE})),
+    Role.SOCIAL_ORG: RoleSpec(_ANY_LEVEL, frozenset({Perm.EVENTS_HANDLE, Perm.ORDERS_TAKE})),
     Role.SOCIAL_WORKER: RoleSpec(_ANY_LEVEL, frozenset()),
     Role.VOLUNTEER: RoleSpec(_ANY_LEVEL, frozenset()),
     Role.RESIDENT_UNIT: RoleSpec(_ANY_LEVEL, frozenset()),
     # A resident reports events and follows (and rates) his own reports.
-    Role.RESIDENT: RoleSpec((Level.COMMUNITY, Level.GRID), frozenset({Perm.EVENTS_REPORT})),
-    Role.SUPERVISOR: RoleSpec((Level.COMMUNITY,), _STAFF_VIEW | {Perm.EVENTS_VIEW, Perm.DISPUTES_VIEW}),
+    Role.RESIDENT: RoleSpec((Level.COMMUNITY, Level.GRID), frozenset({Perm.EVENTS_REPORT, Perm.ORDERS_PLACE})),
+    Role.SUPERVISOR: RoleSpec((Level.COMMUNITY,), _STAFF_VIEW | {Perm.EVENTS_VIEW, Perm.DISPUTES_VIEW,
+                                                                 Perm.ORDERS_VIEW, Perm.ORDERS_SUPERVISE}),
     # Staff of a street or district department (城管科, 住建局 …): the events dispatched to their unit.
     Role.HANDLER: RoleSpec((Level.STREET, Level.DISTRICT, Level.COMMUNITY), frozenset({Perm.EVENTS_HANDLE})),
     # The window of a community service station (一窗受理): any item, the registry to find the applicant.
     Role.WINDOW_CLERK: RoleSpec((Level.COMMUNITY,), _STAFF_VIEW | _WINDOW | {Perm.REGISTRY_VIEW}),
     # A department's service staff (人社、民政、残联 …): the applications routed to their department.
-    Role.DEPT_HANDLER: RoleSpec((Level.DISTRICT, Level.STREET), frozenset({Perm.SERVICES_HANDLE})),
+    Role.DEPT_HANDLER: RoleSpec((Level.DISTRICT, Level.STREET), frozenset({Perm.SERVICES_HANDLE,
+                                                                          Perm.ADMISSION_SUBMIT})),
+    # The community party organization's secretary (社区党组织书记): reviews needs and issues orders (下单).
+    Role.PARTY_SECRETARY: RoleSpec((Level.COMMUNITY,), _STAFF_VIEW | {Perm.ORDERS_VIEW, Perm.ORDERS_PLACE,
+                                                                      Perm.ORDERS_ISSUE, Perm.ADMISSION_VIEW}),
+    # 12343 hotline operators of the district: calls, the message box, suggestions; events for the grid.
+    # A call may become an event (grid workflow), a service application or a demand order.
+    Role.HOTLINE_OPERATOR: RoleSpec((Level.DISTRICT,), _STAFF_VIEW | {Perm.HOTLINE, Perm.MESSAGES_ANSWER,
+                                                                      Perm.EVENTS_REPORT, Perm.SERVICES_VIEW,
+                                                                      Perm.SERVICES_ACCEPT, Perm.ORDERS_VIEW,
+                                                                      Perm.ORDERS_PLACE}),
     Role.SYSTEM_ADMIN: RoleSpec(
         (Level.DISTRICT,),
         frozenset({Perm.TERRITORY_VIEW, Perm.TERRITORY_MANAGE, Perm.ACCOUNTS_VIEW, Perm.ACCOUNTS_MANAGE,

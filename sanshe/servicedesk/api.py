@@ -2,7 +2,7 @@
 
 
 def register(router) -> None:
-    from . import api_applications, api_catalogue
+    from . import api_admission, api_applications, api_catalogue, api_hotline, api_orders
 
-    api_catalogue.register(router)
-    api_applications.register(router)
+    for module in (api_catalogue, api_applications, api_orders, api_hotline, api_admission):
+        module.register(router)

@@ -27,6 +27,8 @@ relative to the current time.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import importlib.util
 import random
 
 from django.core.exceptions import ValidationError
@@ -313,7 +315,16 @@ class Seeder:
 
 
 def seed(ctx) -> None:
-    """The service cloud part of ``seed_demo`` (idempotent; see the module docstring)."""
+    """The service cloud part of ``seed_demo``: the window's part here, then each other area's demo module
+    (``demo_orders``, ``demo_hotline``, ``demo_admission``: a ``seed(ctx)`` each, idempotent)."""
+    seed_window(ctx)
+    for name in ("demo_orders", "demo_hotline", "demo_admission"):
+        if importlib.util.find_spec(f"{__package__}.{name}") is not None:
+            importlib.import_module(f"{__package__}.{name}").seed(ctx)
+
+
+def seed_window(ctx) -> None:
+    """The catalogue, stations, applications, certificates and bookings (idempotent; see the module docstring)."""
     district = ctx.nodes.get("district")
     if district is None:
         return

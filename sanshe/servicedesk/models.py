@@ -396,3 +396,7 @@ class Certificate(ScopedRow):
 
     def __str__(self):
         return f"{self.serial} {self.type}"
+
+
+# The other areas keep their models in their own modules (imported here so that Django registers them).
+from . import models_admission, models_hotline, models_orders  # noqa: E402, F401

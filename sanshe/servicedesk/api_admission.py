@@ -1,0 +1,5 @@
+"""API of the service cloud: admission."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""API of the service cloud: hotline."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""API of the service cloud: orders."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,3 @@
+"""Permission matrix entries for the service cloud: admission."""
+
+MATRIX = {}

@@ -1,0 +1,3 @@
+"""URLs of the service cloud: admission."""
+
+urlpatterns = []
