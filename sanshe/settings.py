@@ -295,6 +295,11 @@ SPECTACULAR_SETTINGS = {
     # One schema name per choice set (several apps have a "state", "kind", "level" …).
     "ENUM_NAME_OVERRIDES": {
         "EventStateEnum": "sanshe.gridops.choices.EventState",
+        "ApplicationStateEnum": "sanshe.servicedesk.choices.ApplicationState",
+        "ApplicationActionEnum": "sanshe.servicedesk.choices.Action",
+        "ServiceChannelEnum": "sanshe.servicedesk.choices.Channel",
+        "MaterialStatusEnum": "sanshe.servicedesk.choices.MaterialStatus",
+        "ServiceRatingEnum": "sanshe.servicedesk.choices.Rating",
         "EventActionEnum": "sanshe.gridops.choices.Action",
         "EventSourceEnum": "sanshe.gridops.choices.Source",
         "TimeLimitUnitEnum": "sanshe.gridops.choices.LimitUnit",
