@@ -203,7 +203,7 @@ EXPORT_HEADERS = [
     (gettext_lazy("Handled on time"), 12), (gettext_lazy("On-time handling rate (%)"), 14),
     (gettext_lazy("Fed back"), 10), (gettext_lazy("Reworked"), 10), (gettext_lazy("Rework rate (%)"), 12),
     (gettext_lazy("Extended"), 10), (gettext_lazy("Extension rate (%)"), 12),
-    (gettext_lazy("Mean handling time (h)"), 14), (gettext_lazy("Rated"), 10), (gettext_lazy("Satisfied"), 10),
+    (gettext_lazy("Mean handling time (h)"), 14), (gettext_lazy("Rated"), 10), (pgettext_lazy("figure", "Satisfied"), 10),
     (gettext_lazy("Satisfaction rate (%)"), 12), (gettext_lazy("Disputes accepted"), 12),
     (gettext_lazy("Disputes resolved"), 12), (gettext_lazy("Resolution rate (%)"), 12),
     (gettext_lazy("Resolved inside the community"), 14), (gettext_lazy("Share inside the community (%)"), 14),

@@ -191,7 +191,7 @@ EXPORT_HEADERS = [
     (gettext_lazy("Open"), 10), (gettext_lazy("Overdue open"), 10), (gettext_lazy("Finished on time"), 12),
     (gettext_lazy("On-time rate (%)"), 12), (gettext_lazy("Mean handling time (working days)"), 16),
     (gettext_lazy("Through missing materials"), 12), (gettext_lazy("Materials-missing rate (%)"), 14),
-    (gettext_lazy("Rated"), 10), (gettext_lazy("Satisfied"), 10), (gettext_lazy("Satisfaction rate (%)"), 12),
+    (gettext_lazy("Rated"), 10), (pgettext_lazy("figure", "Satisfied"), 10), (gettext_lazy("Satisfaction rate (%)"), 12),
     (gettext_lazy("Certificates issued"), 12), (gettext_lazy("Certificates revoked"), 12),
 ]
 
