@@ -27,6 +27,9 @@ from sanshe.core.exceptions import Denied, OutOfScope
 from sanshe.core.masking import mask_id_number, mask_phone
 from sanshe.core.services import require, require_visible
 from sanshe.core.validators import validate_id_number, validate_phone
+from sanshe.core.workflow import TransitionRefused  # noqa: F401 - the module's refusal, for callers
+from sanshe.core.workflow import actor_name as _name
+from sanshe.core.workflow import refuse as _refuse
 from sanshe.gridops.workcalendar import Calendar
 from sanshe.territory.models import Resident
 
@@ -52,18 +55,6 @@ from .models import (
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
-class TransitionRefused(ValidationError):
-    """A step that is not allowed now (wrong state, missing reason, not the department …)."""
-
-
-def _refuse(field: str, message: str):
-    raise TransitionRefused({field: [message]})
-
-
-def _name(actor) -> str:
-    if actor is None:
-        return ""
-    return (getattr(actor, "full_name", "") or getattr(actor, "username", ""))[:100]
 
 
 def application_url(application: Application) -> str:

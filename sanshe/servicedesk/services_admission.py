@@ -22,6 +22,7 @@ from sanshe.accounts.roles import Perm
 from sanshe.core import audit, txn
 from sanshe.core.exceptions import Denied
 from sanshe.core.services import require, require_visible
+from sanshe.core.workflow import actor_name as _name
 from sanshe.gridops.models import HandlingUnit
 from sanshe.territory.choices import Level
 from sanshe.territory.models import Node
@@ -51,8 +52,6 @@ def _refuse(field: str, message: str):
     raise AdmissionRefused({field: [message]})
 
 
-def _name(actor) -> str:
-    return (getattr(actor, "full_name", "") or getattr(actor, "username", ""))[:100] if actor else ""
 
 
 def user_departments(user):

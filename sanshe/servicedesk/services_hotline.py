@@ -25,6 +25,9 @@ from sanshe.core.exceptions import Denied
 from sanshe.core.masking import mask_phone
 from sanshe.core.services import require, require_visible
 from sanshe.core.validators import validate_phone
+from sanshe.core.workflow import TransitionRefused  # noqa: F401 - the module's refusal, for callers
+from sanshe.core.workflow import actor_name as _name
+from sanshe.core.workflow import refuse as _refuse
 from sanshe.gridops.workcalendar import Calendar
 from sanshe.territory.models import Node, Resident
 
@@ -47,18 +50,6 @@ from .models_hotline import HotlineCall, HotlineStep, Message
 REPEAT_WINDOW_DAYS = 30
 
 
-class TransitionRefused(ValidationError):
-    """A step that is not allowed now."""
-
-
-def _refuse(field: str, message: str):
-    raise TransitionRefused({field: [message]})
-
-
-def _name(actor) -> str:
-    if actor is None:
-        return ""
-    return (getattr(actor, "full_name", "") or getattr(actor, "username", ""))[:100]
 
 
 def call_url(call: HotlineCall) -> str:

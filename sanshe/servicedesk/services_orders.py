@@ -26,6 +26,9 @@ from sanshe.core.exceptions import Denied, OutOfScope
 from sanshe.core.masking import mask_phone
 from sanshe.core.services import require, require_visible
 from sanshe.core.validators import validate_phone
+from sanshe.core.workflow import TransitionRefused  # noqa: F401 - the module's refusal, for callers
+from sanshe.core.workflow import actor_name as _name
+from sanshe.core.workflow import refuse as _refuse
 
 from .choices_orders import (
     STAGES,
@@ -41,20 +44,6 @@ from .choices_orders import (
     Rating,
 )
 from .models_orders import DemandOrder, Need, OrderBid, OrderCheck, OrderStep
-
-
-class TransitionRefused(ValidationError):
-    """A step that is not allowed now (wrong state, missing reason, not an invited provider …)."""
-
-
-def _refuse(field: str, message: str):
-    raise TransitionRefused({field: [message]})
-
-
-def _name(actor) -> str:
-    if actor is None:
-        return ""
-    return (getattr(actor, "full_name", "") or getattr(actor, "username", ""))[:100]
 
 
 def need_url(need: Need) -> str:
