@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from .nav import navigation
+
 
 def sanshe(request):
     """Navigation and role information for the page shell."""
@@ -8,4 +10,5 @@ def sanshe(request):
     if user is not None and user.is_authenticated:
         data["user_permissions"] = user.permissions()
         data["user_grants"] = user.active_grants()
+        data["nav_groups"] = navigation(data["user_permissions"], getattr(request, "resolver_match", None))
     return data

@@ -1,6 +1,7 @@
 """Infrastructure models shared by every app: the audit log, idempotency records, worker heartbeats.
 
-No domain models live here.
+No domain models live here; :class:`ScopedRow` is the abstract base of the domain apps' rows that belong to a
+district, a street and (usually) a community.
 """
 
 from django.conf import settings
@@ -16,6 +17,33 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def _ancestor(label, *, null=True):
+    return models.ForeignKey("territory.Node", verbose_name=label, null=null, blank=null,
+                             on_delete=models.PROTECT, related_name="+")
+
+
+class ScopedRow(TimeStampedModel):
+    """Abstract: a row of a district, street and (usually) community, scoped by them.
+
+    Subclasses set ``SCOPE_PERMISSION`` (the permission that reads them) and keep ``objects`` a
+    :class:`sanshe.core.scoping.ScopedQuerySet` manager, so ``Model.objects.visible_to(user, perm)`` works.
+    """
+
+    district = _ancestor(_("district"), null=False)
+    street = _ancestor(_("street"))
+    community = _ancestor(_("community"))
+
+    SCOPE_FIELDS = {"district": "district_id", "street": "street_id", "community": "community_id"}
+    SCOPE_PERMISSION: str | None = None
+
+    class Meta:
+        abstract = True
+
+    def copy_ancestors_from(self, node) -> None:
+        for level in ("district", "street", "community"):
+            setattr(self, f"{level}_id", getattr(node, f"{level}_id", None))
 
 
 class AppendOnlyError(Exception):

@@ -31,6 +31,9 @@ from sanshe.core.exceptions import Denied, OutOfScope
 from sanshe.core.masking import mask_phone
 from sanshe.core.services import require
 from sanshe.core.validators import validate_phone
+from sanshe.core.workflow import TransitionRefused
+from sanshe.core.workflow import actor_name as _actor_name
+from sanshe.core.workflow import refuse as _refuse
 from sanshe.territory.choices import Level
 from sanshe.territory.models import Household, Node
 
@@ -65,15 +68,7 @@ PHOTO_TYPES = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG\r\n\x1a\n": ("i
                b"RIFF": ("image/webp", "webp")}
 
 
-class TransitionRefused(ValidationError):
-    """A workflow step that is not allowed now (wrong state, missing reason, not the handling unit …)."""
-
-
 # --- helpers -------------------------------------------------------------------------------------------------
-def _refuse(field: str, message: str):
-    raise TransitionRefused({field: [message]})
-
-
 def settings_for(district_id: int | None) -> EventSettings:
     found = EventSettings.objects.filter(district_id=district_id).first() if district_id else None
     return found or EventSettings(district_id=district_id)
@@ -121,12 +116,6 @@ def _prefetched(obj, name: str, items: list) -> None:
     qs._result_cache = list(items)
     qs._prefetch_done = True
     obj._prefetched_objects_cache = {**getattr(obj, "_prefetched_objects_cache", {}), name: qs}
-
-
-def _actor_name(actor) -> str:
-    if actor is None:
-        return ""
-    return (getattr(actor, "full_name", "") or getattr(actor, "username", ""))[:100]
 
 
 def _user_or_none(actor):

@@ -43,6 +43,8 @@ from sanshe.core import audit
 from sanshe.core.masking import mask_phone
 from sanshe.core.services import require, require_visible
 from sanshe.core.validators import validate_phone
+from sanshe.core.workflow import actor_name as _actor_name
+from sanshe.core.workflow import refuse as _refuse
 from sanshe.territory.choices import Level
 from sanshe.territory.models import Node, Resident
 
@@ -92,16 +94,6 @@ TRANSITIONS: dict[str, DStep] = {
 }
 # Actions a person takes through ``transition_dispute`` (the others are written by the services themselves).
 MANUAL_ACTIONS = tuple(TRANSITIONS)
-
-
-def _refuse(field: str, message: str):
-    raise ValidationError({field: [message]})
-
-
-def _actor_name(actor) -> str:
-    if actor is None:
-        return ""
-    return (getattr(actor, "full_name", "") or getattr(actor, "username", ""))[:100]
 
 
 def dispute_url(dispute: Dispute) -> str:

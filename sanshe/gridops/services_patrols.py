@@ -34,6 +34,7 @@ from sanshe.accounts.roles import Perm
 from sanshe.core import audit
 from sanshe.core.exceptions import OutOfScope
 from sanshe.core.services import require
+from sanshe.core.workflow import refuse as _refuse
 from sanshe.territory.choices import Level
 from sanshe.territory.models import Node
 
@@ -45,10 +46,6 @@ MAX_ACCURACY_M = 60.0
 MAX_SPEED_MS = 15.0
 NEAR_BUILDING_M = 50.0
 MAX_PATROL_HOURS = 16
-
-
-def _refuse(field_name: str, message: str):
-    raise ValidationError({field_name: [message]})
 
 
 def patrol_url(patrol: Patrol) -> str:

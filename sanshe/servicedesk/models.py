@@ -13,12 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from sanshe.accounts.roles import Perm
 from sanshe.core.fields import EncryptedTextField
+from sanshe.core.models import ScopedRow as CoreScopedRow
 from sanshe.core.models import TimeStampedModel
 from sanshe.core.scoping import ScopedQuerySet
 
 from .choices import Action, ApplicationState, AppointmentState, Channel, MaterialStatus, Rating
 
-SCOPE_FIELDS = {"district": "district_id", "street": "street_id", "community": "community_id"}
+SCOPE_FIELDS = CoreScopedRow.SCOPE_FIELDS
 
 
 def _ancestor(label, *, null=True):
@@ -26,23 +27,14 @@ def _ancestor(label, *, null=True):
                              on_delete=models.PROTECT, related_name="+")
 
 
-class ScopedRow(TimeStampedModel):
-    """Abstract: a row of a district, street and (usually) community, scoped by them."""
-
-    district = _ancestor(_("district"), null=False)
-    street = _ancestor(_("street"))
-    community = _ancestor(_("community"))
+class ScopedRow(CoreScopedRow):
+    """Abstract: a service-cloud row of a district, street and (usually) community, read with ``servicedesk.view``."""
 
     objects = ScopedQuerySet.as_manager()
     SCOPE_PERMISSION = Perm.SERVICES_VIEW
-    SCOPE_FIELDS = SCOPE_FIELDS
 
     class Meta:
         abstract = True
-
-    def copy_ancestors_from(self, node) -> None:
-        for level in ("district", "street", "community"):
-            setattr(self, f"{level}_id", getattr(node, f"{level}_id", None))
 
 
 # --- catalogue ------------------------------------------------------------------------------------------------

@@ -29,6 +29,17 @@ def register_ancestor_copy(model: type[models.Model]) -> type[models.Model]:
     return model
 
 
+def ancestor_copy_models() -> list[type[models.Model]]:
+    """The registered models and every concrete :class:`sanshe.core.models.ScopedRow` of any app."""
+    from django.apps import apps
+
+    from sanshe.core.models import ScopedRow
+
+    found = list(ANCESTOR_COPIES)
+    found += [m for m in apps.get_models() if issubclass(m, ScopedRow) and m not in found]
+    return found
+
+
 def _copy_ancestors(node: Node, parent: Node | None) -> None:
     for level in LEVEL_ORDER:
         setattr(node, f"{level}_id", None)
@@ -204,9 +215,13 @@ def move_node(node: Node, *, actor, new_parent: Node, new_code: str = "") -> Nod
     node.save()
     upper = {f"{level}_id": getattr(new_parent, f"{level}_id") for level in levels_at_or_above(new_parent.level)}
     Node.objects.descendants_of(node).update(**upper)
-    for model in ANCESTOR_COPIES:
-        # Derived columns of registered models (their own audit is the node's move entry).
-        model.objects.filter(**{f"{node.level}_id": node.pk}).update(**upper)
+    for model in ancestor_copy_models():
+        # Derived columns of registered models (their own audit is the node's move entry); a model that has no
+        # column for the moved node's level has no rows to carry.
+        columns = {f.attname for f in model._meta.concrete_fields}
+        if f"{node.level}_id" in columns:
+            model._base_manager.filter(**{f"{node.level}_id": node.pk}).update(
+                **{column: value for column, value in upper.items() if column in columns})
     if code != old_code:
         _recode_descendants(node, old_code, actor)
     audit.record("territory.node.moved", obj=node, before=before, after=audit.snapshot(node), actor=actor)

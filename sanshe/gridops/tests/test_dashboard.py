@@ -8,6 +8,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from sanshe.core.models import AuditEntry
@@ -122,7 +123,7 @@ def test_custom_period_and_filters(gworld):
     closed_event(w)
     event = report(w, category="0201")
     client = client_for(w, "district_admin")
-    today = event.reported_at.date()
+    today = timezone.localdate(event.reported_at)
     response = client.get(URL, {"period": "custom", "start": today.isoformat(), "end": today.isoformat()})
     assert response.status_code == 200 and card(response.content.decode(), "reported") == "2"
     assert response.context["result"].granularity == "day"
