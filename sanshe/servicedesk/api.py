@@ -2,7 +2,16 @@
 
 
 def register(router) -> None:
-    from . import api_admission, api_applications, api_catalogue, api_hotline, api_orders
+    from . import (
+        api_admission,
+        api_applications,
+        api_appointments,
+        api_catalogue,
+        api_certificates,
+        api_hotline,
+        api_orders,
+    )
 
-    for module in (api_catalogue, api_applications, api_orders, api_hotline, api_admission):
+    for module in (api_catalogue, api_applications, api_appointments, api_certificates, api_orders, api_hotline,
+                   api_admission):
         module.register(router)

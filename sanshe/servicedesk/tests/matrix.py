@@ -2,6 +2,7 @@
 
 from . import (
     matrix_admission,
+    matrix_api_slots,
     matrix_applications,
     matrix_appointments,
     matrix_certificates,
@@ -14,5 +15,5 @@ from . import (
 
 MATRIX = {}
 for _module in (matrix_applications, matrix_config, matrix_appointments, matrix_certificates, matrix_stats,
-                matrix_public, matrix_orders, matrix_hotline, matrix_admission):
+                matrix_public, matrix_orders, matrix_hotline, matrix_admission, matrix_api_slots):
     MATRIX.update(_module.MATRIX)
