@@ -85,6 +85,9 @@ INSTALLED_APPS = [
     "sanshe.territory",
     "sanshe.gridops",
     "sanshe.servicedesk",
+    "sanshe.societies",
+    "sanshe.socialwork",
+    "sanshe.volunteers",
     "sanshe.api",
 ]
 
@@ -267,7 +270,11 @@ SANSHE_AUDIT_EXPORT_MAX_ROWS = env_int("SANSHE_AUDIT_EXPORT_MAX_ROWS", 100_000)
 # --- Background tasks ------------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Enqueued by each running worker when due (task path → seconds): overdue events escalate one level up.
-SANSHE_PERIODIC_TASKS = {"sanshe.gridops.tasks.escalate_overdue_events": env_int("SANSHE_ESCALATION_SECONDS", 300)}
+SANSHE_PERIODIC_TASKS = {
+    "sanshe.gridops.tasks.escalate_overdue_events": env_int("SANSHE_ESCALATION_SECONDS", 300),
+    # Volunteers who forgot to check out: their records close at the activity's end, marked as closed by rule.
+    "sanshe.volunteers.tasks_activities.close_forgotten_checkouts": env_int("SANSHE_VOLUNTEER_CHECKOUT_SECONDS", 900),
+}
 SANSHE_WORKER_STALE_SECONDS = 60
 
 # --- API -------------------------------------------------------------------------------------------------------
@@ -300,6 +307,24 @@ SPECTACULAR_SETTINGS = {
         "ServiceChannelEnum": "sanshe.servicedesk.choices.Channel",
         "MaterialStatusEnum": "sanshe.servicedesk.choices.MaterialStatus",
         "ServiceRatingEnum": "sanshe.servicedesk.choices.Rating",
+        "AppointmentStateEnum": "sanshe.servicedesk.choices.AppointmentState",
+        "SocietyTrackEnum": "sanshe.societies.choices.Track",
+        "SocietyServiceFieldEnum": "sanshe.societies.choices.ServiceField",
+        "SocietyStatusEnum": "sanshe.societies.choices.OrgStatus",
+        "SocietyMemberKindEnum": "sanshe.societies.choices.MemberKind",
+        "SocietyEvalLevelEnum": "sanshe.societies.choices.EvalLevel",
+        "SocialWorkCertificateLevelEnum": "sanshe.socialwork.choices_workers.CertificateLevel",
+        "SocialWorkTrainingKindEnum": "sanshe.socialwork.choices_workers.TrainingKind",
+        "SocialCaseStateEnum": "sanshe.socialwork.choices_practice.CaseState",
+        "SocialCaseKindEnum": "sanshe.socialwork.choices_practice.CaseKind",
+        "SocialCaseOutcomeEnum": "sanshe.socialwork.choices_practice.CaseOutcome",
+        "ReferralSourceEnum": "sanshe.socialwork.choices_practice.ReferralSource",
+        "CaseSessionMethodEnum": "sanshe.socialwork.choices_practice.SessionMethod",
+        "PracticeGroupKindEnum": "sanshe.socialwork.choices_practice.GroupKind",
+        "PracticeActivityMethodEnum": "sanshe.socialwork.choices_practice.ActivityMethod",
+        "VolunteerRecordStateEnum": "sanshe.volunteers.choices.RecordState",
+        "VolunteerRecordSourceEnum": "sanshe.volunteers.choices.RecordSource",
+        "VolunteerSignUpStateEnum": "sanshe.volunteers.choices.SignUpState",
         "NeedKindEnum": "sanshe.servicedesk.choices_orders.NeedKind",
         "NeedSourceEnum": "sanshe.servicedesk.choices_orders.NeedSource",
         "NeedStateEnum": "sanshe.servicedesk.choices_orders.NeedState",

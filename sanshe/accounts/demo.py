@@ -52,6 +52,10 @@ ACCOUNTS = [
     ("party_secretary", Role.PARTY_SECRETARY, "community", "罗建军"),
     ("hotline_operator", Role.HOTLINE_OPERATOR, "district", "谢婷"),
     ("social_org", Role.SOCIAL_ORG, "street", "陈晓梅"),
+    # The three societies' people: a social worker of community 1 (employed by a social work agency, linked by
+    # sanshe.socialwork's demo) and a volunteer of community 1 (sanshe.volunteers' demo).
+    ("social_worker", Role.SOCIAL_WORKER, "community", "杨慧"),
+    ("volunteer", Role.VOLUNTEER, "community", "许志远"),
 ]
 
 

@@ -100,6 +100,22 @@ class Perm:
     ADMISSION_SUBMIT = "servicedesk.admission_submit"  # a department submits a task for communities
     ADMISSION_REVIEW = "servicedesk.admission_review"  # keep the approved list (工作指导目录), admit or refuse
     ADMISSION_VIEW = "servicedesk.admission_view"  # read the tasks and the burden page of one's territory
+    # Social organizations (社会组织): registry (登记 / 备案), incubation, inspection, evaluation, members, council.
+    SOCIETIES_VIEW = "societies.view"  # read the organizations of one's territory and their figures
+    SOCIETIES_MANAGE = "societies.manage"  # register, file, incubate, inspect; members, council seats, posts
+    SOCIETIES_EVALUATE = "societies.evaluate"  # score sheets (1000 points, 1A–5A) and the configurable cut-offs
+    SOCIETIES_SELF = "societies.self"  # an organization's own staff: its own profile, members, council
+    # Social workers (社工): certificates, subsidies, trainings; their professional practice.
+    SOCIALWORK_VIEW = "socialwork.view"  # the roster, certificates, trainings, figures; case titles (never notes)
+    SOCIALWORK_MANAGE = "socialwork.manage"  # keep the roster, certificates, posts and trainings
+    SOCIALWORK_SUBSIDY = "socialwork.subsidy"  # the subsidy table and the monthly subsidy roll
+    SOCIALWORK_PRACTICE = "socialwork.practice"  # a social worker's own cases (个案), groups (小组), activities
+    # Volunteers (志愿者) and party members in service (在职党员报到).
+    VOLUNTEERS_VIEW = "volunteers.view"  # the volunteers, teams, activities and figures of one's territory
+    VOLUNTEERS_MANAGE = "volunteers.manage"  # register volunteers, teams, the community's activities, hours
+    VOLUNTEERS_ORGANIZE = "volunteers.organize"  # an organization's staff: its own activities and their hours
+    VOLUNTEERS_CONFIGURE = "volunteers.configure"  # points rules, star thresholds, the redemption catalogue
+    VOLUNTEER_SELF = "volunteers.self"  # a volunteer: sign up, check in and out, own hours, points, time bank
 
 
 @dataclass(frozen=True)
@@ -112,6 +128,9 @@ _STAFF_VIEW = frozenset({Perm.TERRITORY_VIEW})
 # Grid staff read their grid's register and keep it current; they see ID numbers and phones masked.
 _GRID_STAFF = frozenset({Perm.TERRITORY_VIEW, Perm.REGISTRY_VIEW, Perm.REGISTRY_MANAGE})
 _ANY_LEVEL = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
+# The three societies' people: what community, street and district staff keep and read.
+_SOCIETIES_STAFF = frozenset({Perm.SOCIETIES_VIEW, Perm.SOCIETIES_MANAGE, Perm.SOCIALWORK_VIEW,
+                              Perm.VOLUNTEERS_VIEW, Perm.VOLUNTEERS_MANAGE})
 # Grid governance: the desk (community, street, district), grid staff in the field.
 _DESK = frozenset({Perm.EVENTS_VIEW, Perm.EVENTS_REPORT, Perm.EVENTS_DISPATCH, Perm.EVENTS_STATS,
                    Perm.DISPUTES_VIEW, Perm.DISPUTES_MANAGE})
@@ -128,30 +147,36 @@ ROLE_SPECS: dict[str, RoleSpec] = {
                    Perm.ROLES_GRANT, Perm.REGISTRY_VIEW, Perm.REGISTRY_IMPORT, Perm.REGISTRY_CONFIGURE,
                    Perm.EVENTS_SUPERVISE, Perm.EVENTS_CONFIGURE, Perm.SERVICES_VIEW, Perm.SERVICES_STATS,
                    Perm.SERVICES_CONFIGURE, Perm.ORDERS_VIEW, Perm.MESSAGES_ANSWER, Perm.ADMISSION_VIEW,
-                   Perm.ADMISSION_REVIEW}) | _DESK,
+                   Perm.ADMISSION_REVIEW, Perm.SOCIETIES_EVALUATE, Perm.SOCIALWORK_MANAGE,
+                   Perm.SOCIALWORK_SUBSIDY, Perm.VOLUNTEERS_CONFIGURE}) | _DESK | _SOCIETIES_STAFF,
     ),
     Role.STREET_OFFICIAL: RoleSpec(
         (Level.STREET,), _STAFF_VIEW | _DESK | {Perm.REGISTRY_VIEW, Perm.REGISTRY_UNMASK, Perm.EVENTS_SUPERVISE,
                                                 Perm.SERVICES_VIEW, Perm.SERVICES_STATS, Perm.ORDERS_VIEW,
-                                                Perm.ORDERS_VERIFY, Perm.MESSAGES_ANSWER, Perm.ADMISSION_VIEW},
+                                                Perm.ORDERS_VERIFY, Perm.MESSAGES_ANSWER, Perm.ADMISSION_VIEW,
+                                                Perm.SOCIETIES_EVALUATE, Perm.SOCIALWORK_MANAGE} | _SOCIETIES_STAFF,
     ),
     Role.COMMUNITY_WORKER: RoleSpec(
         (Level.COMMUNITY,),
         _STAFF_VIEW | _DESK | _WINDOW | _COMMUNITY_SERVICES | {Perm.REGISTRY_VIEW, Perm.REGISTRY_MANAGE, Perm.REGISTRY_IMPORT,
-                                         Perm.REGISTRY_UNMASK, Perm.REGISTRY_EXPORT_UNMASKED},
+                                         Perm.REGISTRY_UNMASK, Perm.REGISTRY_EXPORT_UNMASKED} | _SOCIETIES_STAFF,
     ),
     Role.GRID_INSTRUCTOR: RoleSpec((Level.GRID,), _GRID_STAFF | _FIELD),
     Role.GRID_LEADER: RoleSpec((Level.GRID,), _GRID_STAFF | _FIELD),
     Role.GRID_WORKER: RoleSpec((Level.GRID,), _GRID_STAFF | _FIELD),
     Role.GROUP_LEADER: RoleSpec((Level.GRID, Level.COMPOUND), _STAFF_VIEW | {Perm.REGISTRY_VIEW, Perm.EVENTS_REPORT}),
     Role.BUILDING_LEADER: RoleSpec((Level.BUILDING,), _STAFF_VIEW | {Perm.REGISTRY_VIEW, Perm.EVENTS_REPORT}),
-    # A social organization may be a handling unit (it sees the events dispatched to it, nothing else).
-    Role.SOCIAL_ORG: RoleSpec(_ANY_LEVEL, frozenset({Perm.EVENTS_HANDLE, Perm.ORDERS_TAKE})),
-    Role.SOCIAL_WORKER: RoleSpec(_ANY_LEVEL, frozenset()),
-    Role.VOLUNTEER: RoleSpec(_ANY_LEVEL, frozenset()),
+    # A social organization's staff: its own profile, members and volunteer activities; the events dispatched to
+    # it (as a handling unit) and the orders offered to it — nothing else of the territory.
+    Role.SOCIAL_ORG: RoleSpec(_ANY_LEVEL, frozenset({Perm.EVENTS_HANDLE, Perm.ORDERS_TAKE, Perm.SOCIETIES_SELF,
+                                                     Perm.VOLUNTEERS_ORGANIZE})),
+    # A social worker: his own cases, groups and activities (and the residents he serves, masked).
+    Role.SOCIAL_WORKER: RoleSpec(_ANY_LEVEL, frozenset({Perm.SOCIALWORK_PRACTICE, Perm.REGISTRY_VIEW})),
+    Role.VOLUNTEER: RoleSpec(_ANY_LEVEL, frozenset({Perm.VOLUNTEER_SELF})),
     Role.RESIDENT_UNIT: RoleSpec(_ANY_LEVEL, frozenset()),
     # A resident reports events and follows (and rates) his own reports.
-    Role.RESIDENT: RoleSpec((Level.COMMUNITY, Level.GRID), frozenset({Perm.EVENTS_REPORT, Perm.ORDERS_PLACE})),
+    Role.RESIDENT: RoleSpec((Level.COMMUNITY, Level.GRID), frozenset({Perm.EVENTS_REPORT, Perm.ORDERS_PLACE,
+                                                                      Perm.VOLUNTEER_SELF})),
     Role.SUPERVISOR: RoleSpec((Level.COMMUNITY,), _STAFF_VIEW | {Perm.EVENTS_VIEW, Perm.DISPUTES_VIEW,
                                                                  Perm.ORDERS_VIEW, Perm.ORDERS_SUPERVISE}),
     # Staff of a street or district department (城管科, 住建局 …): the events dispatched to their unit.
@@ -162,8 +187,10 @@ ROLE_SPECS: dict[str, RoleSpec] = {
     Role.DEPT_HANDLER: RoleSpec((Level.DISTRICT, Level.STREET), frozenset({Perm.SERVICES_HANDLE,
                                                                           Perm.ADMISSION_SUBMIT})),
     # The community party organization's secretary (社区党组织书记): reviews needs and issues orders (下单).
+    # Party members in service (在职党员报到) report to it and claim its posts.
     Role.PARTY_SECRETARY: RoleSpec((Level.COMMUNITY,), _STAFF_VIEW | {Perm.ORDERS_VIEW, Perm.ORDERS_PLACE,
-                                                                      Perm.ORDERS_ISSUE, Perm.ADMISSION_VIEW}),
+                                                                      Perm.ORDERS_ISSUE, Perm.ADMISSION_VIEW,
+                                                                      Perm.VOLUNTEERS_VIEW, Perm.VOLUNTEERS_MANAGE}),
     # 12343 hotline operators of the district: calls, the message box, suggestions; events for the grid.
     # A call may become an event (grid workflow), a service application or a demand order.
     Role.HOTLINE_OPERATOR: RoleSpec((Level.DISTRICT,), _STAFF_VIEW | {Perm.HOTLINE, Perm.MESSAGES_ANSWER,
