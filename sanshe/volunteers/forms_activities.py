@@ -109,6 +109,13 @@ class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
+class MyProfileForm(forms.Form):
+    """What a volunteer keeps current himself: what he can do and when."""
+
+    skills = forms.CharField(label=_("Skills (separated by commas)"), max_length=300, required=False)
+    availability = forms.CharField(label=_("Availability"), max_length=200, required=False)
+
+
 class VolunteerEditForm(forms.Form):
     skills = forms.CharField(label=_("Skills (separated by commas)"), max_length=300, required=False)
     availability = forms.CharField(label=_("Availability"), max_length=200, required=False)

@@ -37,6 +37,7 @@ from .forms_activities import (
     ActivityForm,
     CancelForm,
     ConfirmForm,
+    MyProfileForm,
     SelfRegisterForm,
     TeamForm,
     VolunteerEditForm,
@@ -72,7 +73,7 @@ def _communities(user, permission):
 class MyHomeView(PermissionRequiredMixin, View):
     required_permission = SELF
 
-    def get(self, request):
+    def get(self, request, profile=None, status=200):
         volunteer = sv.volunteer_of(request.user)
         context = {"volunteer": volunteer}
         if volunteer is not None:
@@ -84,7 +85,26 @@ class MyHomeView(PermissionRequiredMixin, View):
                                   .exclude(activity_id__in=served)
                                   .select_related("activity").order_by("activity__starts_at"))
             context["open_records"] = volunteer.records.filter(state=RecordState.OPEN).select_related("activity")
-        return render(request, "volunteers/activities/my_home.html", context)
+            context["profile"] = profile or MyProfileForm(initial={"skills": "，".join(volunteer.skills or []),
+                                                                   "availability": volunteer.availability})
+        return render(request, "volunteers/activities/my_home.html", context, status=status)
+
+    def post(self, request):
+        """The volunteer changes his own skills and availability."""
+        volunteer = sv.volunteer_of(request.user)
+        if volunteer is None:
+            return redirect("volunteers:my_register")
+        form = MyProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                sv.update_volunteer(volunteer, actor=request.user, skills=form.cleaned_data["skills"],
+                                    availability=form.cleaned_data["availability"])
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("volunteers:my_home")
+        return self.get(request, profile=form, status=400)
 
 
 class MyRegisterView(PermissionRequiredMixin, View):

@@ -34,6 +34,14 @@ def test_self_registration_page(world, client_for):
     assert v.skills == ["助老", "理发"]
     assert v.number.encode() in client.get(reverse("volunteers:my_home")).content
 
+    # He keeps his skills and availability current himself; the change is audited, a bad one is a 400.
+    changed = client.post(reverse("volunteers:my_home"), {"skills": "助老，陪诊", "availability": "周末上午"})
+    assert changed.status_code == 302
+    v.refresh_from_db()
+    assert v.skills == ["助老", "陪诊"] and v.availability == "周末上午"
+    assert AuditEntry.objects.filter(action="volunteers.volunteer.updated", object_id=str(v.pk)).exists()
+    assert client.post(reverse("volunteers:my_home"), {"availability": "很" * 300}).status_code == 400
+
 
 def test_volunteer_signs_up_checks_in_and_out_through_pages(world, client_for):
     data = activities_world(world)[True]
